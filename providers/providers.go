@@ -1,0 +1,167 @@
+// Package providers is the boundary between mailzone and DNS providers: the small
+// interface every provider adapter implements, and the registry that maps the `type`
+// of a provider block in mailzone.yaml to the code that opens it.
+//
+// Adapters live in sub-packages (providers/zonefile, providers/cloudflare, ...) and
+// register themselves from init. Each adapter reads the zone through its libdns
+// package (or the provider's API where libdns falls short) and converts to
+// [rrset.RRset] in one place, so provider quirks end at the adapter.
+package providers
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/mailzone/mailzone/rrset"
+)
+
+// Provider reads and writes the records of zones at one provider account.
+type Provider interface {
+	// Records returns every RRset in zone (absolute name without or with the
+	// trailing dot), normalized. It reads the zone once.
+	Records(ctx context.Context, zone string) ([]rrset.RRset, error)
+	// Apply writes edits to zone in the order given. It returns how many of the
+	// edits, counted from the first, are known to be written; on error the rest
+	// were not written, or their outcome is unknown, as the error says.
+	// Providers whose API allows it write all edits of one call atomically.
+	Apply(ctx context.Context, zone string, edits []rrset.Edit) (written int, err error)
+}
+
+// Config is one provider block of mailzone.yaml after ${VAR} expansion.
+type Config struct {
+	// Name is the block's key under providers:, for messages.
+	Name string
+	// Type selects the registered provider.
+	Type string
+	// Settings holds every other key of the block, expanded.
+	Settings map[string]string
+	// Dir is the directory of the configuration file; relative paths in settings
+	// are taken from it.
+	Dir string
+}
+
+// Setting describes one key a provider type accepts.
+type Setting struct {
+	Name     string
+	Required bool
+	// Secret settings are never printed; they must be given as ${VAR}.
+	Secret bool
+	// Help is a short description used in error messages and docs.
+	Help string
+}
+
+// Type is a registered provider type.
+type Type struct {
+	Name     string
+	Settings []Setting
+	// Open builds a provider from a configuration whose keys were already
+	// checked against Settings. It must not make network requests.
+	Open func(Config) (Provider, error)
+}
+
+var (
+	mu    sync.RWMutex
+	types = map[string]Type{}
+)
+
+// Register makes a provider type available under t.Name. It panics on a
+// duplicate name, which is a programming error.
+func Register(t Type) {
+	mu.Lock()
+	defer mu.Unlock()
+	if _, dup := types[t.Name]; dup {
+		panic("providers: duplicate type " + t.Name)
+	}
+	types[t.Name] = t
+}
+
+// Lookup returns the registered type called name.
+func Lookup(name string) (Type, bool) {
+	mu.RLock()
+	defer mu.RUnlock()
+	t, ok := types[name]
+	return t, ok
+}
+
+// Names lists the registered types, sorted.
+func Names() []string {
+	mu.RLock()
+	defer mu.RUnlock()
+	out := make([]string, 0, len(types))
+	for n := range types {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// SettingError is a problem with one key of a provider block.
+type SettingError struct {
+	Key string
+	Msg string
+}
+
+func (e *SettingError) Error() string { return e.Key + ": " + e.Msg }
+
+// Check validates the keys of cfg against its type, without opening anything. It
+// returns one error per problem: an unknown type, an unknown key, a missing
+// required key.
+func Check(cfg Config) []error {
+	t, ok := Lookup(cfg.Type)
+	if !ok {
+		return []error{&SettingError{Key: "type", Msg: fmt.Sprintf("unknown provider type %q (known: %s)", cfg.Type, strings.Join(Names(), ", "))}}
+	}
+	var errs []error
+	known := map[string]Setting{}
+	for _, s := range t.Settings {
+		known[s.Name] = s
+		if v, ok := cfg.Settings[s.Name]; s.Required && (!ok || v == "") {
+			errs = append(errs, &SettingError{Key: s.Name, Msg: fmt.Sprintf("required by provider type %s (%s)", t.Name, s.Help)})
+		}
+	}
+	keys := make([]string, 0, len(cfg.Settings))
+	for k := range cfg.Settings {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if _, ok := known[k]; !ok {
+			names := make([]string, 0, len(t.Settings))
+			for _, s := range t.Settings {
+				names = append(names, s.Name)
+			}
+			errs = append(errs, &SettingError{Key: k, Msg: fmt.Sprintf("unknown key for provider type %s (known: %s)", t.Name, strings.Join(names, ", "))})
+		}
+	}
+	return errs
+}
+
+// Open checks cfg and opens the provider. It makes no network request.
+func Open(cfg Config) (Provider, error) {
+	if errs := Check(cfg); len(errs) > 0 {
+		return nil, fmt.Errorf("provider %s: %w", cfg.Name, errs[0])
+	}
+	t, _ := Lookup(cfg.Type)
+	p, err := t.Open(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("provider %s: %w", cfg.Name, err)
+	}
+	return p, nil
+}
+
+// IsSecret reports whether key of provider type typ holds a secret.
+func IsSecret(typ, key string) bool {
+	t, ok := Lookup(typ)
+	if !ok {
+		return false
+	}
+	for _, s := range t.Settings {
+		if s.Name == key {
+			return s.Secret
+		}
+	}
+	return false
+}
