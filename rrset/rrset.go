@@ -10,6 +10,7 @@ package rrset
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -234,4 +235,14 @@ func Index(sets []RRset) map[Key]RRset {
 		m[s.Key()] = s
 	}
 	return m
+}
+
+// MarshalJSON writes an empty set's values as [] rather than null, so the saved
+// plan's shape does not depend on emptiness.
+func (s RRset) MarshalJSON() ([]byte, error) {
+	type plain RRset
+	if s.Values == nil {
+		s.Values = []string{}
+	}
+	return json.Marshal(plain(s))
 }

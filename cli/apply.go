@@ -1,0 +1,159 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/mailzone/mailzone/apply"
+	"github.com/mailzone/mailzone/plan"
+	"github.com/mailzone/mailzone/providers"
+	"github.com/mailzone/mailzone/rrset"
+)
+
+func (r *run) apply(args []string) int {
+	fs := flag.NewFlagSet("apply", flag.ContinueOnError)
+	var f planFlags
+	f.register(fs)
+	yes := fs.Bool("yes", false, "apply without asking")
+	full := fs.Bool("full", false, "show long values (DKIM keys) whole")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return r.usageError("apply", err)
+	}
+	if len(pos) > 1 {
+		return r.usageError("apply", fmt.Errorf("give at most one plan file, not %d", len(pos)))
+	}
+	ctx := context.Background()
+	var p *plan.Plan
+	var opened map[string]providers.Provider
+	if len(pos) == 1 {
+		saved, err := plan.Read(pos[0])
+		if err != nil {
+			r.errorf("%v", err)
+			return ExitError
+		}
+		if len(f.domains) > 0 {
+			return r.usageError("apply", fmt.Errorf("-d cannot narrow a saved plan; make a plan with -d instead"))
+		}
+		if f.config == "mailzone.yaml" && saved.Config != "" {
+			f.config = saved.Config
+		}
+		cfg := r.load(f.config)
+		if cfg == nil {
+			return ExitError
+		}
+		ts := []*target{}
+		for _, z := range saved.Zones {
+			if cfg.Provider(z.Provider) == nil {
+				r.errorf("the plan uses provider %q, which %s does not declare; nothing was changed", z.Provider, cfg.File)
+				return ExitError
+			}
+			ts = append(ts, &target{zone: z.Zone, provider: z.Provider})
+		}
+		var ok bool
+		if opened, ok = r.openProviders(cfg, ts); !ok {
+			fmt.Fprintln(r.env.Stderr, "mailzone: nothing was changed")
+			return ExitError
+		}
+		p = saved
+	} else {
+		cfg, ts, o, ok := r.prepare(f)
+		if !ok {
+			return ExitError
+		}
+		opened = o
+		p = makePlan(ctx, cfg, ts, opened)
+		plan.Text(r.env.Stdout, p, plan.TextOptions{Color: r.env.color(), Full: *full})
+		if len(p.Errors()) > 0 {
+			for _, z := range p.Errors() {
+				r.errorf("zone %s (provider %s): %s", z.Zone, z.Provider, z.Error)
+			}
+			fmt.Fprintln(r.env.Stderr, "mailzone: some zones could not be read; nothing was changed")
+			return ExitError
+		}
+		if p.Counts().Total() == 0 {
+			return ExitOK
+		}
+		if !*yes {
+			if !r.env.StdinTerminal || r.env.actions() {
+				r.errorf("apply needs confirmation: run it on a terminal, pass --yes, or apply a saved plan file (plan -out FILE); nothing was changed")
+				return ExitError
+			}
+			fmt.Fprintf(r.env.Stdout, "\nApply these changes? Only 'yes' will be accepted: ")
+			line, _ := bufio.NewReader(r.env.Stdin).ReadString('\n')
+			if strings.TrimSpace(line) != "yes" {
+				fmt.Fprintln(r.env.Stdout, "Apply cancelled; nothing was changed.")
+				return ExitError
+			}
+		}
+	}
+	if p.Counts().Total() == 0 {
+		fmt.Fprintln(r.env.Stdout, "No changes to apply.")
+		return ExitOK
+	}
+	// Before any write, check every zone still holds what the plan read: a
+	// stale plan is refused as a whole, so nothing is half-applied.
+	stale := false
+	for _, z := range p.Zones {
+		if len(z.Changes) == 0 {
+			continue
+		}
+		changed, err := apply.Check(ctx, opened[z.Provider], z)
+		if err != nil {
+			r.errorf("%v", err)
+			stale = true
+			continue
+		}
+		for _, fp := range changed {
+			r.errorf("zone %s: %s %s changed since the plan was made", z.Zone, fp.Name, fp.Type)
+			stale = true
+		}
+	}
+	if stale {
+		fmt.Fprintln(r.env.Stderr, "mailzone: the plan is stale; nothing was changed. Make a new plan and review it.")
+		return ExitError
+	}
+	failed := false
+	for _, z := range p.Zones {
+		if len(z.Changes) == 0 {
+			continue
+		}
+		res := apply.Zone(ctx, opened[z.Provider], z)
+		r.report(res)
+		if res.Err != nil {
+			failed = true
+		}
+	}
+	if failed {
+		fmt.Fprintln(r.env.Stderr, "mailzone: some changes were not written. Run mailzone plan to see exactly what is left.")
+		return ExitError
+	}
+	c := p.Counts()
+	fmt.Fprintf(r.env.Stdout, "\nApply complete: %d added, %d changed, %d deleted.\n", c.Add, c.Change, c.Delete)
+	return ExitOK
+}
+
+// report prints one zone's apply result.
+func (r *run) report(res apply.Result) {
+	z := res.Zone
+	if res.Err == nil {
+		fmt.Fprintf(r.env.Stdout, "zone %s: %d change(s) written\n", z.Zone, len(res.Written))
+		return
+	}
+	fmt.Fprintf(r.env.Stderr, "zone %s: stopped after %d of %d change(s): %v\n", z.Zone, len(res.Written), len(res.Written)+len(res.NotWritten), res.Err)
+	for _, c := range res.Written {
+		fmt.Fprintf(r.env.Stderr, "  written:     %s\n", describe(c))
+	}
+	for _, c := range res.NotWritten {
+		fmt.Fprintf(r.env.Stderr, "  not written: %s\n", describe(c))
+	}
+}
+
+func describe(c plan.Change) string {
+	sym := map[rrset.Kind]string{rrset.Create: "+", rrset.Update: "~", rrset.Delete: "-"}[c.Action]
+	k := c.Key()
+	return fmt.Sprintf("%s %s %s (%s)", sym, k.Type, k.Name, c.Field)
+}

@@ -1,0 +1,66 @@
+// Package cli is the mailzone command line: it parses flags, runs the stages
+// (load, plan, apply, verify) in order, renders their results and maps outcomes to
+// exit codes. It holds no logic of its own beyond that, so every command can be
+// run in-process by tests with their own streams and environment.
+package cli
+
+import (
+	"io"
+	"os"
+	"strings"
+)
+
+// Env is what a command may touch of the world: streams and environment.
+type Env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	// Getenv looks up environment variables.
+	Getenv func(string) string
+	// LookupEnv looks up environment variables, telling unset from empty.
+	LookupEnv func(string) (string, bool)
+	// StdinTerminal and StdoutTerminal report whether the streams are terminals.
+	StdinTerminal, StdoutTerminal bool
+}
+
+// System returns the Env of the running process.
+func System() Env {
+	return Env{
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		Getenv: os.Getenv, LookupEnv: os.LookupEnv,
+		StdinTerminal: isTerminal(os.Stdin), StdoutTerminal: isTerminal(os.Stdout),
+	}
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// color reports whether output may be colored: on a terminal, without NO_COLOR,
+// and not under GitHub Actions.
+func (e Env) color() bool {
+	return e.StdoutTerminal && e.Getenv("NO_COLOR") == "" && !e.actions() && e.Getenv("TERM") != "dumb"
+}
+
+// actions reports whether mailzone runs under GitHub Actions.
+func (e Env) actions() bool { return e.Getenv("GITHUB_ACTIONS") == "true" }
+
+// scrubber replaces secret values with a placeholder in everything written
+// through it. It is a last line of defense: secrets are never printed on purpose.
+type scrubber struct {
+	w       io.Writer
+	secrets *[]string
+}
+
+func (s scrubber) Write(p []byte) (int, error) {
+	out := string(p)
+	for _, sec := range *s.secrets {
+		if len(sec) >= 4 {
+			out = strings.ReplaceAll(out, sec, "[redacted]")
+		}
+	}
+	if _, err := io.WriteString(s.w, out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}

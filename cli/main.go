@@ -1,0 +1,168 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"strings"
+
+	"github.com/mailzone/mailzone/schema"
+)
+
+// Exit codes, as design.md and the README give them.
+const (
+	ExitOK         = 0
+	ExitError      = 1
+	ExitChanges    = 2 // plan --detailed-exitcode with changes pending; verify that finds drift
+	ExitUnverified = 3 // applied, but not every nameserver agreed in time
+)
+
+// Version is the mailzone version; set at build time with -ldflags "-X".
+var Version = ""
+
+const usage = `mailzone keeps the mail DNS records of many domains as YAML and makes providers match it.
+
+Usage:
+  mailzone plan   [-c mailzone.yaml] [-d DOMAIN]... [-out FILE] [--format text|json] [--detailed-exitcode]
+  mailzone apply  [-c mailzone.yaml] [FILE] [--yes]
+  mailzone lint   [-c mailzone.yaml] --offline
+  mailzone version
+
+Exit codes: 0 success; 1 error; 2 changes pending (plan --detailed-exitcode); 3 applied but not verified in time.
+`
+
+// Main runs the command line args and returns the exit code.
+func Main(args []string, env Env) int {
+	secrets := []string{}
+	env.Stdout = scrubber{w: env.Stdout, secrets: &secrets}
+	env.Stderr = scrubber{w: env.Stderr, secrets: &secrets}
+	r := &run{env: env, secrets: &secrets}
+	if len(args) == 0 {
+		fmt.Fprint(env.Stderr, usage)
+		return ExitError
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "plan":
+		return r.plan(rest)
+	case "apply":
+		return r.apply(rest)
+	case "lint":
+		return r.lint(rest)
+	case "version", "--version", "-version":
+		fmt.Fprintln(env.Stdout, "mailzone", version())
+		return ExitOK
+	case "help", "-h", "--help", "-help":
+		fmt.Fprint(env.Stdout, usage)
+		return ExitOK
+	}
+	fmt.Fprintf(env.Stderr, "mailzone: unknown command %q\n\n%s", cmd, usage)
+	return ExitError
+}
+
+func version() string {
+	if Version != "" {
+		return Version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// run carries one invocation's environment.
+type run struct {
+	env     Env
+	secrets *[]string
+}
+
+// multi is a repeatable string flag.
+type multi []string
+
+func (m *multi) String() string     { return strings.Join(*m, ",") }
+func (m *multi) Set(s string) error { *m = append(*m, s); return nil }
+
+// parse parses flags interspersed with positional arguments, as users type
+// `apply plan.json --yes`.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func (r *run) usageError(cmd string, err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(r.env.Stdout, usage)
+		return ExitOK
+	}
+	fmt.Fprintf(r.env.Stderr, "mailzone %s: %v\n\n%s", cmd, err, usage)
+	return ExitError
+}
+
+// load loads the configuration and prints its diagnostics. It returns nil when
+// the configuration has errors.
+func (r *run) load(path string) *schema.Config {
+	cfg, err := schema.Load(path)
+	var diags schema.Diagnostics
+	if errors.As(err, &diags) {
+		r.diagnostics(diags)
+		fmt.Fprintf(r.env.Stderr, "%s: %d error(s); nothing was changed\n", path, len(diags.Errors()))
+		return nil
+	}
+	if err != nil {
+		r.errorf("%v", err)
+		return nil
+	}
+	for _, p := range cfg.Providers {
+		*r.secrets = append(*r.secrets, p.Secrets()...)
+	}
+	r.diagnostics(cfg.Warnings)
+	return cfg
+}
+
+// diagnostics prints findings to stderr, and as workflow commands under GitHub
+// Actions so they annotate the pull request.
+func (r *run) diagnostics(ds schema.Diagnostics) {
+	for _, d := range ds {
+		if r.env.actions() {
+			kind := "error"
+			if d.Severity == schema.Warning {
+				kind = "warning"
+			}
+			msg := d.Msg
+			if d.Field != "" {
+				msg = d.Field + ": " + msg
+			}
+			fmt.Fprintf(r.env.Stdout, "::%s file=%s,line=%d,col=%d::%s\n", kind, d.Pos.File, d.Pos.Line, d.Pos.Col, escapeAnnotation(msg))
+		}
+		fmt.Fprintln(r.env.Stderr, d.String())
+	}
+}
+
+// escapeAnnotation escapes a message for a GitHub workflow command.
+func escapeAnnotation(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+func (r *run) errorf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if r.env.actions() {
+		fmt.Fprintf(r.env.Stdout, "::error::%s\n", escapeAnnotation(msg))
+	}
+	fmt.Fprintln(r.env.Stderr, "mailzone: "+msg)
+}

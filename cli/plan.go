@@ -1,0 +1,208 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/mailzone/mailzone/plan"
+	"github.com/mailzone/mailzone/providers"
+	"github.com/mailzone/mailzone/schema"
+)
+
+// target is one zone at one provider instance, with the domains it holds.
+type target struct {
+	zone     string
+	provider string
+	domains  []*schema.Domain
+}
+
+// targets groups the selected domains by provider and zone, sorted.
+func targets(cfg *schema.Config, only []string) ([]*target, error) {
+	want := map[string]bool{}
+	for _, d := range only {
+		name := strings.ToLower(strings.TrimSuffix(d, "."))
+		if cfg.Domain(name) == nil {
+			return nil, fmt.Errorf("domain %s is not in %s", name, cfg.File)
+		}
+		want[name] = true
+	}
+	index := map[string]*target{}
+	var out []*target
+	for _, d := range cfg.Domains {
+		if len(want) > 0 && !want[d.Name] {
+			continue
+		}
+		key := d.Provider + "\x00" + d.Zone
+		t, ok := index[key]
+		if !ok {
+			t = &target{zone: d.Zone, provider: d.Provider}
+			index[key] = t
+			out = append(out, t)
+		}
+		t.domains = append(t.domains, d)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].zone != out[j].zone {
+			return out[i].zone < out[j].zone
+		}
+		return out[i].provider < out[j].provider
+	})
+	return out, nil
+}
+
+// openProviders opens every provider the targets use, once each. Unset
+// environment variables of a used provider are reported here, before any request.
+func (r *run) openProviders(cfg *schema.Config, ts []*target) (map[string]providers.Provider, bool) {
+	out := map[string]providers.Provider{}
+	ok := true
+	for _, t := range ts {
+		if _, done := out[t.provider]; done {
+			continue
+		}
+		pc := cfg.Provider(t.provider)
+		if len(pc.Unset) > 0 {
+			r.diagnostics(pc.Unset)
+			ok = false
+			out[t.provider] = nil
+			continue
+		}
+		p, err := providers.Open(providers.Config{Name: pc.Name, Type: pc.Type, Settings: pc.SettingValues(), Dir: cfg.Dir})
+		if err != nil {
+			r.errorf("%v", err)
+			ok = false
+		}
+		out[t.provider] = p
+	}
+	return out, ok
+}
+
+// makePlan reads every target zone once and diffs it.
+func makePlan(ctx context.Context, cfg *schema.Config, ts []*target, opened map[string]providers.Provider) *plan.Plan {
+	p := &plan.Plan{FormatVersion: plan.FormatVersion, Config: cfg.File}
+	for _, t := range ts {
+		prov := opened[t.provider]
+		observed, err := prov.Records(ctx, t.zone)
+		if err != nil {
+			z := plan.Diff(t.zone, t.provider, t.domains, nil)
+			z.Changes, z.Unmanaged, z.Read = []plan.Change{}, nil, []plan.Fingerprint{}
+			z.Error = err.Error()
+			p.Zones = append(p.Zones, z)
+			continue
+		}
+		p.Zones = append(p.Zones, plan.Diff(t.zone, t.provider, t.domains, observed))
+	}
+	return p
+}
+
+// planFlags are the flags plan and apply share.
+type planFlags struct {
+	config  string
+	domains multi
+}
+
+func (f *planFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.config, "c", "mailzone.yaml", "configuration file")
+	fs.StringVar(&f.config, "config", "mailzone.yaml", "configuration file")
+	fs.Var(&f.domains, "d", "limit to this domain (repeatable)")
+	fs.Var(&f.domains, "domain", "limit to this domain (repeatable)")
+}
+
+// prepare loads the configuration, selects targets and opens their providers.
+func (r *run) prepare(f planFlags) (*schema.Config, []*target, map[string]providers.Provider, bool) {
+	cfg := r.load(f.config)
+	if cfg == nil {
+		return nil, nil, nil, false
+	}
+	ts, err := targets(cfg, f.domains)
+	if err != nil {
+		r.errorf("%v", err)
+		return nil, nil, nil, false
+	}
+	opened, ok := r.openProviders(cfg, ts)
+	if !ok {
+		fmt.Fprintln(r.env.Stderr, "mailzone: nothing was read or changed")
+		return nil, nil, nil, false
+	}
+	return cfg, ts, opened, true
+}
+
+func (r *run) plan(args []string) int {
+	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
+	var f planFlags
+	f.register(fs)
+	out := fs.String("out", "", "save the plan to this file for apply")
+	format := fs.String("format", "text", "output format: text, json")
+	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when changes are pending")
+	full := fs.Bool("full", false, "show long values (DKIM keys) whole")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return r.usageError("plan", err)
+	}
+	if len(pos) > 0 {
+		return r.usageError("plan", fmt.Errorf("unexpected argument %q", pos[0]))
+	}
+	if *format != "text" && *format != "json" {
+		return r.usageError("plan", fmt.Errorf("--format must be text or json, not %q", *format))
+	}
+	cfg, ts, opened, ok := r.prepare(f)
+	if !ok {
+		return ExitError
+	}
+	p := makePlan(context.Background(), cfg, ts, opened)
+	switch *format {
+	case "json":
+		data, err := plan.JSON(p)
+		if err != nil {
+			r.errorf("%v", err)
+			return ExitError
+		}
+		r.env.Stdout.Write(data)
+	default:
+		plan.Text(r.env.Stdout, p, plan.TextOptions{Color: r.env.color(), Full: *full})
+	}
+	if *out != "" {
+		if err := plan.Save(p, *out); err != nil {
+			r.errorf("%v", err)
+			return ExitError
+		}
+		if *format == "text" {
+			fmt.Fprintf(r.env.Stdout, "\nSaved the plan to %s. Apply exactly these changes with:\n    mailzone apply -c %s %s\n", *out, cfg.File, *out)
+		}
+	}
+	for _, z := range p.Errors() {
+		r.errorf("zone %s (provider %s): %s", z.Zone, z.Provider, z.Error)
+	}
+	switch {
+	case len(p.Errors()) > 0:
+		return ExitError
+	case *detailed && p.Counts().Total() > 0:
+		return ExitChanges
+	}
+	return ExitOK
+}
+
+func (r *run) lint(args []string) int {
+	fs := flag.NewFlagSet("lint", flag.ContinueOnError)
+	config := fs.String("c", "mailzone.yaml", "configuration file")
+	fs.StringVar(config, "config", "mailzone.yaml", "configuration file")
+	offline := fs.Bool("offline", false, "only the checks that need no DNS")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return r.usageError("lint", err)
+	}
+	if len(pos) > 0 {
+		return r.usageError("lint", fmt.Errorf("unexpected argument %q", pos[0]))
+	}
+	cfg := r.load(*config)
+	if cfg == nil {
+		return ExitError
+	}
+	if !*offline {
+		fmt.Fprintln(r.env.Stderr, "mailzone lint: the checks that need DNS are not built yet; ran the offline checks only")
+	}
+	fmt.Fprintf(r.env.Stdout, "%s: %d domain(s), no errors, %d warning(s)\n", cfg.File, len(cfg.Domains), len(cfg.Warnings))
+	return ExitOK
+}

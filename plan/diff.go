@@ -1,0 +1,138 @@
+package plan
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/mailzone/mailzone/rrset"
+	"github.com/mailzone/mailzone/schema"
+)
+
+// Diff plans one zone: domains are the configured domains whose records live in
+// zone, observed is every RRset the provider serves there. It is pure.
+//
+// For each record a domain declares, the observed RRset at its name and type is
+// split into the values mailzone owns (see [schema.Record.Owns]) and the rest;
+// a change is planned when the owned values or their TTL differ from the desired
+// ones. Values are compared in normalized form, so provider spelling never shows
+// as a difference.
+func Diff(zone, provider string, domains []*schema.Domain, observed []rrset.RRset) *Zone {
+	idx := rrset.Index(observed)
+	z := &Zone{Zone: strings.TrimSuffix(strings.ToLower(zone), "."), Provider: provider, Changes: []Change{}, Read: []Fingerprint{}}
+	read := map[rrset.Key]bool{}
+	for _, d := range domains {
+		z.Domains = append(z.Domains, d.Name)
+		for _, rec := range d.Records() {
+			key := rec.Set.Key()
+			have, ok := idx[key]
+			if !ok {
+				have = rrset.RRset{Name: key.Name, Type: key.Type}
+			}
+			if !read[key] {
+				read[key] = true
+				z.Read = append(z.Read, Fingerprint{Name: key.Name, Type: key.Type, Hash: rrset.Fingerprint(have)})
+			}
+			if ch, ok := diffRecord(d.Name, rec, have); ok {
+				z.Changes = append(z.Changes, ch)
+			}
+		}
+		z.Unmanaged = append(z.Unmanaged, unmanagedSelectors(d, observed)...)
+	}
+	return z
+}
+
+// diffRecord compares one desired record with the RRset observed at its key.
+func diffRecord(domain string, rec schema.Record, have rrset.RRset) (Change, bool) {
+	old := rrset.RRset{Name: have.Name, Type: have.Type, TTL: have.TTL}
+	keep := old
+	for _, v := range have.Values {
+		if rec.Owns(v) {
+			old.Values = append(old.Values, v)
+		} else {
+			keep.Values = append(keep.Values, v)
+		}
+	}
+	want := rec.Set
+	if old.Empty() {
+		old.TTL = 0
+	}
+	if keep.Empty() {
+		keep.TTL = 0
+	}
+	same := slices.Equal(old.Values, want.Values) && (want.Empty() || old.TTL == want.TTL)
+	if same {
+		return Change{}, false
+	}
+	e := rrset.Edit{Old: old, New: want, Keep: keep}
+	return Change{Domain: domain, Field: rec.Field, Action: e.Kind(), Edit: e}, true
+}
+
+// unmanagedSelectors lists DKIM selectors published under the domain that its
+// configuration does not declare.
+func unmanagedSelectors(d *schema.Domain, observed []rrset.RRset) []Unmanaged {
+	suffix := "._domainkey." + d.Name + "."
+	var out []Unmanaged
+	for _, s := range observed {
+		if !strings.HasSuffix(s.Name, suffix) || (s.Type != "TXT" && s.Type != "CNAME") {
+			continue
+		}
+		sel := strings.TrimSuffix(s.Name, suffix)
+		if d.DeclaresSelector(sel) {
+			continue
+		}
+		out = append(out, Unmanaged{Domain: d.Name, Name: s.Name, Type: s.Type,
+			Why: "DKIM selector " + sel + " is not declared; left as it is"})
+	}
+	slices.SortFunc(out, func(a, b Unmanaged) int { return strings.Compare(a.Name+a.Type, b.Name+b.Type) })
+	return out
+}
+
+// Stale compares the fingerprints the plan recorded with the zone as it is now
+// and returns the RRsets that changed since.
+func (z *Zone) Stale(observed []rrset.RRset) []Fingerprint {
+	idx := rrset.Index(observed)
+	var out []Fingerprint
+	for _, f := range z.Read {
+		key := rrset.Key{Name: f.Name, Type: f.Type}
+		have, ok := idx[key]
+		if !ok {
+			have = rrset.RRset{Name: f.Name, Type: f.Type}
+		}
+		if rrset.Fingerprint(have) != f.Hash {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Ordered returns the zone's changes in the order apply writes them, so that no
+// reader sees a domain without mail authentication in between:
+//  1. deletes that make room for a record of another type at the same name
+//     (a TXT before the CNAME replacing it; DNS forbids them side by side);
+//  2. new and changed DKIM keys, so signers can use them before anything points
+//     at them;
+//  3. the other creates and updates, in configuration order;
+//  4. the remaining deletes, last.
+func (z *Zone) Ordered() []Change {
+	creates := map[string]bool{}
+	for _, c := range z.Changes {
+		if c.Action != rrset.Delete {
+			creates[c.Key().Name] = true
+		}
+	}
+	rank := func(c Change) int {
+		switch {
+		case c.Action == rrset.Delete && creates[c.Key().Name]:
+			return 0
+		case c.Action != rrset.Delete && strings.HasPrefix(c.Field, "dkim."):
+			return 1
+		case c.Action != rrset.Delete:
+			return 2
+		default:
+			return 3
+		}
+	}
+	out := slices.Clone(z.Changes)
+	slices.SortStableFunc(out, func(a, b Change) int { return rank(a) - rank(b) })
+	return out
+}

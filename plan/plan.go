@@ -1,0 +1,118 @@
+// Package plan compares the desired state with what a provider serves and
+// describes the difference as a Plan: per zone, the create, update and delete of
+// whole RRsets that would make the zone match, under mailzone's ownership rules.
+//
+// A Plan is a document for people first (see the renderers) and a contract for
+// apply second: saved with -out, it carries a fingerprint of every RRset it read,
+// so that apply can refuse to act on a zone that changed since the plan was made.
+package plan
+
+import (
+	"github.com/mailzone/mailzone/rrset"
+)
+
+// FormatVersion is the version of the saved-plan JSON shape.
+const FormatVersion = 1
+
+// Plan is the difference between the configuration and the zones, zone by zone.
+type Plan struct {
+	// FormatVersion is the version of this JSON shape.
+	FormatVersion int `json:"format_version"`
+	// Config is the configuration file the plan was made from.
+	Config string `json:"config"`
+	// Zones are the zones planned, sorted by name.
+	Zones []*Zone `json:"zones"`
+}
+
+// Zone is the plan for one zone at one provider.
+type Zone struct {
+	Zone     string `json:"zone"`
+	Provider string `json:"provider"`
+	// Domains are the configured domains whose records live in this zone.
+	Domains []string `json:"domains"`
+	// Changes are the writes to make, in configuration order; see [Zone.Ordered]
+	// for the order apply uses.
+	Changes []Change `json:"changes"`
+	// Unmanaged lists records mailzone saw but does not own and will not touch
+	// that users usually want to know about (undeclared DKIM selectors).
+	Unmanaged []Unmanaged `json:"unmanaged,omitempty"`
+	// Read holds a fingerprint of every RRset the plan read.
+	Read []Fingerprint `json:"read"`
+	// Error is set when the zone could not be read; it then has no changes.
+	Error string `json:"error,omitempty"`
+}
+
+// Change is one write: the RRset mailzone owns at one name and type goes from
+// Old to New; Keep are the records beside it that stay untouched.
+type Change struct {
+	// Domain is the configured domain the record belongs to.
+	Domain string `json:"domain"`
+	// Field is the configuration field behind the record ("spf", "dkim.s1").
+	Field string `json:"field"`
+	// Action is create, update or delete.
+	Action rrset.Kind `json:"action"`
+	rrset.Edit
+}
+
+// Unmanaged is a record set mailzone reports but leaves alone.
+type Unmanaged struct {
+	Domain string `json:"domain"`
+	Name   string `json:"name"`
+	Type   string `json:"type"`
+	Why    string `json:"why"`
+}
+
+// Fingerprint identifies what one RRset held when it was read.
+type Fingerprint struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+	Hash string `json:"hash"`
+}
+
+// Counts are the numbers of changes by action.
+type Counts struct {
+	Add, Change, Delete int
+}
+
+// Total is the number of changes.
+func (c Counts) Total() int { return c.Add + c.Change + c.Delete }
+
+// Counts tallies the plan's changes.
+func (p *Plan) Counts() Counts {
+	var c Counts
+	for _, z := range p.Zones {
+		c = add(c, z.Counts())
+	}
+	return c
+}
+
+// Counts tallies the zone's changes.
+func (z *Zone) Counts() Counts {
+	var c Counts
+	for _, ch := range z.Changes {
+		switch ch.Action {
+		case rrset.Create:
+			c.Add++
+		case rrset.Update:
+			c.Change++
+		case rrset.Delete:
+			c.Delete++
+		}
+	}
+	return c
+}
+
+func add(a, b Counts) Counts {
+	return Counts{a.Add + b.Add, a.Change + b.Change, a.Delete + b.Delete}
+}
+
+// Errors returns the zones that could not be read.
+func (p *Plan) Errors() []*Zone {
+	var out []*Zone
+	for _, z := range p.Zones {
+		if z.Error != "" {
+			out = append(out, z)
+		}
+	}
+	return out
+}

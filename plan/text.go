@@ -1,0 +1,174 @@
+package plan
+
+import (
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/mailzone/mailzone/rrset"
+)
+
+// TextOptions control the text renderer.
+type TextOptions struct {
+	// Color adds ANSI colors; the CLI sets it only on a terminal without NO_COLOR.
+	Color bool
+	// Full shows long values (DKIM keys) whole instead of shortened.
+	Full bool
+}
+
+const (
+	green  = "\x1b[32m"
+	yellow = "\x1b[33m"
+	red    = "\x1b[31m"
+	bold   = "\x1b[1m"
+	dim    = "\x1b[2m"
+	reset  = "\x1b[0m"
+)
+
+// Text renders the plan for a person, in the manner of Terraform: each zone with
+// its changes per domain, one symbol per change (+ create, ~ update, - delete),
+// the values before and after, and a summary line.
+func Text(w io.Writer, p *Plan, o TextOptions) error {
+	t := &textWriter{w: w, o: o}
+	for _, z := range p.Zones {
+		t.zone(z)
+	}
+	c := p.Counts()
+	if n := len(p.Errors()); n > 0 {
+		t.printf("%s %d zone(s) could not be read; they are not planned.\n", t.paint(red, "Error:"), n)
+	}
+	if c.Total() == 0 {
+		t.printf("%s\n", t.paint(bold, "No changes. The zones match the configuration."))
+	} else {
+		t.printf("%s %d to add, %d to change, %d to delete.\n", t.paint(bold, "Plan:"), c.Add, c.Change, c.Delete)
+	}
+	return t.err
+}
+
+type textWriter struct {
+	w   io.Writer
+	o   TextOptions
+	err error
+}
+
+func (t *textWriter) printf(format string, args ...any) {
+	if t.err == nil {
+		_, t.err = fmt.Fprintf(t.w, format, args...)
+	}
+}
+
+func (t *textWriter) paint(color, s string) string {
+	if !t.o.Color {
+		return s
+	}
+	return color + s + reset
+}
+
+func (t *textWriter) zone(z *Zone) {
+	head := fmt.Sprintf("zone %s (provider %s)", z.Zone, z.Provider)
+	if z.Error != "" {
+		t.printf("%s: %s %s\n\n", t.paint(bold, head), t.paint(red, "error:"), z.Error)
+		return
+	}
+	c := z.Counts()
+	if c.Total() == 0 {
+		t.printf("%s: no changes\n", t.paint(bold, head))
+	} else {
+		t.printf("%s: %d to add, %d to change, %d to delete\n", t.paint(bold, head), c.Add, c.Change, c.Delete)
+	}
+	for _, d := range z.Domains {
+		first := true
+		for _, ch := range z.Changes {
+			if ch.Domain != d {
+				continue
+			}
+			if first {
+				t.printf("\n  %s\n", d)
+				first = false
+			}
+			t.change(ch)
+		}
+	}
+	if len(z.Unmanaged) > 0 {
+		t.printf("\n  %s\n", t.paint(dim, "not managed, left as they are:"))
+		for _, u := range z.Unmanaged {
+			t.printf("    %s %s  %s\n", u.Name, u.Type, t.paint(dim, "("+u.Why+")"))
+		}
+	}
+	t.printf("\n")
+}
+
+func (t *textWriter) change(ch Change) {
+	sym, color := "~", yellow
+	switch ch.Action {
+	case rrset.Create:
+		sym, color = "+", green
+	case rrset.Delete:
+		sym, color = "-", red
+	}
+	key := ch.Key()
+	ttl := ""
+	switch {
+	case ch.Action == rrset.Update && ch.Old.TTL != ch.New.TTL:
+		ttl = fmt.Sprintf("ttl %d → %d", ch.Old.TTL, ch.New.TTL)
+	case ch.Action == rrset.Create:
+		ttl = fmt.Sprintf("ttl %d", ch.New.TTL)
+	}
+	t.printf("  %s %s %s  %s", t.paint(color, sym), key.Type, key.Name, t.paint(dim, "# "+ch.Field))
+	if ttl != "" {
+		t.printf("  %s", t.paint(dim, ttl))
+	}
+	t.printf("\n")
+	in := func(vs []string, v string) bool {
+		for _, x := range vs {
+			if x == v {
+				return true
+			}
+		}
+		return false
+	}
+	for _, v := range ch.Old.Values {
+		if !in(ch.New.Values, v) {
+			t.printf("      %s %s\n", t.paint(red, "-"), t.value(key.Type, v))
+		}
+	}
+	for _, v := range ch.New.Values {
+		if !in(ch.Old.Values, v) {
+			t.printf("      %s %s\n", t.paint(green, "+"), t.value(key.Type, v))
+		} else {
+			t.printf("        %s\n", t.value(key.Type, v))
+		}
+	}
+	for _, v := range ch.Keep.Values {
+		t.printf("        %s %s\n", t.value(key.Type, v), t.paint(dim, "(not managed, kept)"))
+	}
+}
+
+var dkimKey = regexp.MustCompile(`(p=)([A-Za-z0-9+/=]{48,})`)
+
+// value renders one record value; TXT is quoted, and long DKIM keys are
+// shortened to their ends and length unless Full is set.
+func (t *textWriter) value(typ, v string) string {
+	if typ != "TXT" {
+		return v
+	}
+	if !t.o.Full {
+		v = dkimKey.ReplaceAllStringFunc(v, func(m string) string {
+			k := m[2:]
+			return "p=" + k[:24] + "…" + k[len(k)-12:] + " (" + strconv.Itoa(len(k)) + " chars)"
+		})
+	}
+	return strconv.Quote(v)
+}
+
+// Summary is the one-line summary: "N to add, N to change, N to delete".
+func Summary(c Counts) string {
+	return fmt.Sprintf("%d to add, %d to change, %d to delete", c.Add, c.Change, c.Delete)
+}
+
+// indent prefixes every line of s.
+func indent(s, prefix string) string {
+	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+}

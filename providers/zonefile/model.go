@@ -1,0 +1,458 @@
+package zonefile
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/miekg/dns"
+
+	"github.com/mailzone/mailzone/rrset"
+)
+
+// zoneText is a zone file cut into segments, with the parsed record of each
+// record segment. Edits mark segments deleted and insert new ones; render puts
+// the text back together, so every segment not touched keeps its exact bytes.
+type zoneText struct {
+	path string // for messages, as configured ("zones/example.com.zone")
+	zone string // absolute, lower case
+	nl   string // line ending of the file: "\n" or "\r\n"
+	segs []segment
+}
+
+// parseError is a syntax error in a zone file, reported as file:line: message.
+type parseError struct {
+	path string
+	line int
+	msg  string
+	err  error
+}
+
+func (e *parseError) Error() string {
+	if e.line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.path, e.line, e.msg)
+	}
+	return e.path + ": " + e.msg
+}
+
+func (e *parseError) Unwrap() error { return e.err }
+
+// miekgPos matches the tail of a *dns.ParseError message.
+var miekgPos = regexp.MustCompile(`^(?:dns: )?(.*) at line: (\d+):(\d+)$`)
+
+// wrapParseError turns miekg's `dns: bad A A: "x" at line: 3:12` into
+// `zones/example.com.zone:3: bad A A: "x"`.
+func wrapParseError(path string, err error) error {
+	m := miekgPos.FindStringSubmatch(err.Error())
+	if m == nil {
+		return &parseError{path: path, msg: strings.TrimPrefix(err.Error(), "dns: "), err: err}
+	}
+	line, _ := strconv.Atoi(m[2])
+	msg := m[1]
+	// The lexer reports some errors as the token text, after a message about
+	// whatever it was parsing: `bad TXT Txt: "unbalanced brace"`.
+	switch {
+	case strings.HasSuffix(msg, `"unbalanced brace"`):
+		msg = "unbalanced parentheses: a ( is never closed"
+	case strings.HasSuffix(msg, `"extra closing brace"`):
+		msg = "unbalanced parentheses: a ) closes nothing"
+	}
+	return &parseError{path: path, line: line, msg: msg, err: err}
+}
+
+// parseRecords parses text as the zone file of zone with miekg/dns.
+// $INCLUDE is refused (the parser's default).
+func parseRecords(text, zone, path string) ([]dns.RR, error) {
+	zp := dns.NewZoneParser(strings.NewReader(text), zone, "")
+	var rrs []dns.RR
+	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
+		rrs = append(rrs, rr)
+	}
+	if err := zp.Err(); err != nil {
+		return nil, wrapParseError(path, err)
+	}
+	return rrs, nil
+}
+
+// toSet converts one parsed record to its normalized one-value RRset. It is the
+// only place the zonefile provider turns miekg/dns types into rrset values.
+func toSet(rr dns.RR) rrset.RRset {
+	h := rr.Header()
+	var v string
+	switch r := rr.(type) {
+	case *dns.TXT:
+		v = joinTXT(r.Txt)
+	case *dns.SPF:
+		v = joinTXT(r.Txt)
+	case *dns.MX:
+		v = strconv.Itoa(int(r.Preference)) + " " + r.Mx
+	case *dns.CNAME:
+		v = r.Target
+	case *dns.NS:
+		v = r.Ns
+	case *dns.PTR:
+		v = r.Ptr
+	default:
+		v = strings.TrimPrefix(rr.String(), h.String())
+	}
+	return rrset.New(".", h.Name, dns.Type(h.Rrtype).String(), h.Ttl, v)
+}
+
+// joinTXT turns the character-strings of a parsed TXT record (miekg keeps them
+// with their zone-file escapes) into the logical text.
+func joinTXT(parts []string) string {
+	quoted := make([]string, len(parts))
+	for i, p := range parts {
+		quoted[i] = `"` + p + `"`
+	}
+	return rrset.JoinTXT(strings.Join(quoted, " "))
+}
+
+// load parses text and cuts it into segments, pairing each record segment with
+// the record miekg/dns parsed from it.
+func load(text, zone, path string) (*zoneText, error) {
+	rrs, err := parseRecords(text, zone, path)
+	if err != nil {
+		return nil, err
+	}
+	z := &zoneText{path: path, zone: zone, nl: "\n", segs: split(text, 1)}
+	if strings.Contains(text, "\r\n") {
+		z.nl = "\r\n"
+	}
+	origin, n := zone, 0
+	for i := range z.segs {
+		s := &z.segs[i]
+		switch s.kind {
+		case directive:
+			switch strings.ToUpper(s.toks[0].text) {
+			case "$ORIGIN":
+				if len(s.toks) > 1 {
+					origin = absName(s.toks[1].text, origin)
+				}
+			case "$GENERATE", "$INCLUDE":
+				return nil, &parseError{path: path, line: s.line, msg: s.toks[0].text + " is not supported by the zonefile provider"}
+			}
+		case record:
+			if s.typeTok < 0 {
+				// Words without a record type parse to nothing when they end
+				// the file (miekg/dns stops there without an error): not a record.
+				s.kind = gap
+				break
+			}
+			if n >= len(rrs) {
+				return nil, &parseError{path: path, line: s.line, msg: "cannot tell which record these lines hold; please simplify the syntax"}
+			}
+			rr := rrs[n]
+			n++
+			if t, _ := typeOf(s.toks[s.typeTok].text); t != rr.Header().Rrtype {
+				return nil, &parseError{path: path, line: s.line, msg: fmt.Sprintf("cannot tell which record these lines hold (read %s, parsed %s); please simplify the syntax",
+					strings.ToUpper(s.toks[s.typeTok].text), dns.Type(rr.Header().Rrtype))}
+			}
+			s.rr, s.want, s.set = rr, rr, toSet(rr)
+		}
+		s.origin = origin
+	}
+	if n != len(rrs) {
+		return nil, &parseError{path: path, msg: fmt.Sprintf("read %d records but found %d on separate lines; please simplify the syntax", len(rrs), n)}
+	}
+	return z, nil
+}
+
+// live reports whether s is a record still in the file.
+func (s *segment) live() bool { return s.kind == record && !s.deleted }
+
+// edit applies one edit to the segments. It reports whether anything changed.
+func (z *zoneText) edit(e rrset.Edit) (bool, error) {
+	key := e.Key()
+	name, typ := rrset.Absolute(key.Name, "."), strings.ToUpper(key.Type)
+	if name != z.zone && !strings.HasSuffix(name, "."+z.zone) {
+		return false, fmt.Errorf("%s is outside zone %s", key, z.zone)
+	}
+	if typ == "SOA" {
+		return false, errors.New("the SOA record is kept by the zonefile provider itself")
+	}
+	inSet := func(s rrset.RRset) map[string]bool {
+		m := make(map[string]bool, len(s.Values))
+		for _, v := range rrset.New(".", name, typ, 0, s.Values...).Values {
+			m[v] = true
+		}
+		return m
+	}
+	oldV, newV, keepV := inSet(e.Old), inSet(e.New), inSet(e.Keep)
+	ttl := e.New.TTL
+	if e.New.Empty() {
+		ttl = e.Keep.TTL
+	}
+
+	changed := false
+	first := -1 // the first segment removed: new values go in its place
+	present := map[string]bool{}
+	for i := range z.segs {
+		s := &z.segs[i]
+		if !s.live() || s.set.Name != name || s.set.Type != typ {
+			continue
+		}
+		v := s.set.Values[0]
+		remove := false
+		switch {
+		case keepV[v]:
+		case newV[v]:
+			remove = s.set.TTL != ttl // rewritten in place with the new TTL
+		case oldV[v]:
+			remove = true
+		}
+		if !remove {
+			present[v] = true
+			continue
+		}
+		s.deleted, changed = true, true
+		if first < 0 {
+			first = i
+		}
+	}
+
+	var write []string
+	for _, vals := range [][]string{e.New.Values, e.Keep.Values} {
+		for _, v := range rrset.New(".", name, typ, 0, vals...).Values {
+			if !present[v] {
+				present[v] = true
+				write = append(write, v)
+			}
+		}
+	}
+	if len(write) == 0 {
+		return changed, nil
+	}
+
+	// Where the new lines go: in place of the first removed line, else after the
+	// last record with the same owner, else at the end of the file.
+	at, origin := len(z.segs), z.zone
+	if len(z.segs) > 0 {
+		origin = z.segs[len(z.segs)-1].origin
+	}
+	if first >= 0 {
+		at, origin = first+1, z.segs[first].origin
+	} else {
+		for i := len(z.segs) - 1; i >= 0; i-- {
+			if s := &z.segs[i]; s.live() && s.set.Name == name {
+				at, origin = i+1, s.origin
+				break
+			}
+		}
+	}
+	for _, v := range write {
+		set := rrset.New(".", name, typ, ttl, v)
+		seg := z.newRecord(set, origin)
+		z.segs = append(z.segs[:at], append([]segment{seg}, z.segs[at:]...)...)
+		at++
+	}
+	return true, nil
+}
+
+// newRecord builds the segment for one record written by mailzone, in the tidy
+// form `name<TAB>ttl<TAB>IN<TAB>TYPE<TAB>rdata`. The name is relative when the
+// origin in effect is the zone, absolute otherwise.
+func (z *zoneText) newRecord(set rrset.RRset, origin string) segment {
+	rdata := set.Values[0]
+	if set.Type == "TXT" || set.Type == "SPF" {
+		rdata = rrset.QuoteTXT(rdata)
+	}
+	line := z.ownerText(set.Name, origin) + "\t" + strconv.FormatUint(uint64(set.TTL), 10) + "\tIN\t" + set.Type + "\t" + rdata + z.nl
+	seg := relex(line)
+	seg.origin, seg.set, seg.added = origin, set, true
+	return seg
+}
+
+// ownerText writes name as an owner field where origin is in effect.
+// The letter case of name is kept.
+func (z *zoneText) ownerText(name, origin string) string {
+	if origin != z.zone {
+		return name
+	}
+	l := strings.ToLower(name)
+	switch {
+	case l == z.zone:
+		return "@"
+	case strings.HasSuffix(l, "."+z.zone):
+		return name[:len(name)-len(z.zone)-1]
+	}
+	return name
+}
+
+// relex cuts the text of one segment again after it was changed.
+func relex(text string) segment {
+	segs := split(text, 0)
+	if len(segs) != 1 {
+		// The caller's text is one record line; anything else fails the
+		// re-parse check before the file is written.
+		return segment{text: text, kind: record, ttlTok: -1, typeTok: -1}
+	}
+	return segs[0]
+}
+
+// replace swaps the text of segment i, keeping what it is known to hold.
+func (z *zoneText) replace(i int, text string) {
+	old := z.segs[i]
+	s := relex(text)
+	s.line, s.origin = old.line, old.origin
+	s.rr, s.want, s.set, s.added = old.rr, old.want, old.set, old.added
+	z.segs[i] = s
+}
+
+// bumpSerial raises the SOA serial, changing only the serial token.
+func (z *zoneText) bumpSerial(next func(uint32) uint32) error {
+	for i := range z.segs {
+		s := &z.segs[i]
+		if !s.live() {
+			continue
+		}
+		soa, ok := s.rr.(*dns.SOA)
+		if !ok {
+			continue
+		}
+		at := s.typeTok + 3 // SOA mname rname serial
+		if s.typeTok < 0 || at >= len(s.toks) {
+			return &parseError{path: z.path, line: s.line, msg: "cannot find the SOA serial"}
+		}
+		t := s.toks[at]
+		if t.quoted || s.text[t.start:t.end] != t.text || t.text != strconv.FormatUint(uint64(soa.Serial), 10) {
+			return &parseError{path: z.path, line: s.line, msg: fmt.Sprintf("cannot update SOA serial %q: write it as a plain number", s.text[t.start:t.end])}
+		}
+		serial := next(soa.Serial)
+		want := dns.Copy(soa).(*dns.SOA)
+		want.Serial = serial
+		z.replace(i, s.text[:t.start]+strconv.FormatUint(uint64(serial), 10)+s.text[t.end:])
+		z.segs[i].want = want
+		return nil
+	}
+	return nil // no SOA: a file without one is not a zone BIND would load, but it is not ours to fix
+}
+
+// render puts the file text back together.
+func (z *zoneText) render() string {
+	var b strings.Builder
+	for _, s := range z.segs {
+		if s.deleted {
+			continue
+		}
+		if b.Len() > 0 && !strings.HasSuffix(b.String(), "\n") {
+			b.WriteString(z.nl)
+		}
+		b.WriteString(s.text)
+	}
+	return b.String()
+}
+
+// settle renders the edited file and parses it again, checking that every
+// record the edits did not touch still reads exactly as before and every
+// record written reads as intended. A record that took its owner name or TTL
+// from the line before it (a blank owner, an omitted TTL without $TTL) can lose
+// it when that line is removed or a line is inserted above it; settle writes the
+// inherited value into that record explicitly. This is the one way a line of an
+// unmanaged record can change.
+func (z *zoneText) settle() (string, []dns.RR, error) {
+	for round := 0; ; round++ {
+		text := z.render()
+		rrs, err := parseRecords(text, z.zone, z.path)
+		if err != nil {
+			return "", nil, fmt.Errorf("refusing to write a file that does not parse: %w", err)
+		}
+		var idx []int
+		for i := range z.segs {
+			if z.segs[i].live() {
+				idx = append(idx, i)
+			}
+		}
+		if len(idx) != len(rrs) {
+			return "", nil, fmt.Errorf("refusing to write %s: expected %d records after the edit, it would hold %d", z.path, len(idx), len(rrs))
+		}
+		fixed := false
+		for j, i := range idx {
+			s, got := &z.segs[i], rrs[j]
+			if s.added {
+				if g := toSet(got); !g.Equal(s.set) {
+					return "", nil, fmt.Errorf("refusing to write %s: the new record %s would read back as %s", z.path, s.set, g)
+				}
+				continue
+			}
+			if got.String() == s.want.String() {
+				continue
+			}
+			gh, wh := got.Header(), s.want.Header()
+			var prefix, ttl string
+			if gh.Name != wh.Name && !s.owner {
+				prefix = z.ownerText(wh.Name, s.origin)
+			}
+			if gh.Ttl != wh.Ttl && s.ttlTok < 0 {
+				ttl = strconv.FormatUint(uint64(wh.Ttl), 10)
+			}
+			if round > len(idx) || (prefix == "" && ttl == "") {
+				return "", nil, fmt.Errorf("refusing to write %s: the edit would change the record on line %d from %s to %s", z.path, s.line, s.want, got)
+			}
+			switch {
+			case prefix != "" && ttl != "":
+				z.replace(i, prefix+"\t"+ttl+s.text)
+			case prefix != "":
+				z.replace(i, prefix+s.text)
+			case s.owner:
+				end := s.toks[0].end
+				z.replace(i, s.text[:end]+" "+ttl+s.text[end:])
+			default:
+				start := s.toks[0].start
+				z.replace(i, s.text[:start]+ttl+" "+s.text[start:])
+			}
+			// Records after this one may inherit from it: look again.
+			fixed = true
+			break
+		}
+		if !fixed {
+			return text, rrs, nil
+		}
+	}
+}
+
+// check verifies that the records in rrs hold what the edits asked for: for the
+// last edit of each name and type, every value of New and Keep is there and no
+// value that only Old held remains.
+func check(rrs []dns.RR, edits []rrset.Edit) error {
+	var sets []rrset.RRset
+	for _, rr := range rrs {
+		sets = append(sets, toSet(rr))
+	}
+	have := rrset.Index(sets)
+	last := map[rrset.Key]rrset.Edit{}
+	var keys []rrset.Key
+	for _, e := range edits {
+		k := e.Key()
+		k = rrset.Key{Name: rrset.Absolute(k.Name, "."), Type: strings.ToUpper(k.Type)}
+		if _, ok := last[k]; !ok {
+			keys = append(keys, k)
+		}
+		last[k] = e
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
+	for _, k := range keys {
+		e := last[k]
+		got := map[string]bool{}
+		for _, v := range have[k].Values {
+			got[v] = true
+		}
+		norm := func(s rrset.RRset) []string { return rrset.New(".", k.Name, k.Type, 0, s.Values...).Values }
+		want := map[string]bool{}
+		for _, v := range append(norm(e.New), norm(e.Keep)...) {
+			want[v] = true
+			if !got[v] {
+				return fmt.Errorf("refusing to write: %s would lack %q", k, v)
+			}
+		}
+		for _, v := range norm(e.Old) {
+			if !want[v] && got[v] {
+				return fmt.Errorf("refusing to write: %s would still hold %q", k, v)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,235 @@
+// Package zonefile is the provider for RFC 1035 zone files kept on disk, one file
+// per zone at <directory>/<zone>.zone. It is mailzone's embedded default: the quick
+// start runs against it with no account anywhere.
+//
+// Zone files are usually kept in git and changed through reviewed pull requests,
+// so the point of this package is the size of the diff. Apply edits the file text,
+// not a re-rendering of the zone: comments, blank lines, directives, the layout of
+// the SOA and every record mailzone does not own keep their exact bytes. A record
+// mailzone replaces is rewritten on the line it was on (an SPF update is a one-line
+// diff); a new record goes after the last record with the same owner name, or at
+// the end of the file; the SOA serial is the only other token that changes. The
+// lines mailzone writes have one tidy form:
+//
+//	_dmarc	3600	IN	TXT	"v=DMARC1; p=reject"
+//
+// with the owner relative to the zone ("@" for the apex), or absolute where a
+// different $ORIGIN is in effect.
+//
+// One exception to "untouched": in zone-file syntax a record with a blank owner
+// takes the owner of the record above it, and a record without a TTL (when there is
+// no $TTL) takes the TTL of the record above it. When mailzone removes or inserts
+// the record above, it writes the inherited owner or TTL into that line, so it
+// still means exactly what it meant before.
+//
+// Every write is checked before it happens: the new text is parsed again and must
+// hold exactly the records expected. It is then written atomically (a temporary file
+// in the same directory, fsync, rename, fsync of the directory), keeping the file's
+// mode. Applies to one zone are serialized within the process by a mutex and across
+// processes by an exclusive flock(2) on <zone>.zone.lock beside the zone file (a
+// separate file because the rename replaces the zone file's inode). The lock file
+// is left in place; add `*.zone.lock` to .gitignore.
+package zonefile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/mailzone/mailzone/providers"
+	"github.com/mailzone/mailzone/rrset"
+)
+
+func init() {
+	providers.Register(providers.Type{
+		Name: "zonefile",
+		Settings: []providers.Setting{
+			{Name: "directory", Required: true, Help: "directory holding <zone>.zone files"},
+		},
+		Open: open,
+	})
+}
+
+// open builds a provider from a configuration block. A relative directory is
+// taken from the directory of the configuration file.
+func open(cfg providers.Config) (providers.Provider, error) {
+	dir := cfg.Settings["directory"]
+	if dir == "" {
+		return nil, errors.New("directory: must not be empty")
+	}
+	p := New(dir)
+	if !filepath.IsAbs(dir) && cfg.Dir != "" {
+		p.dir = filepath.Join(cfg.Dir, dir)
+	}
+	fi, err := os.Stat(p.dir)
+	if err != nil {
+		return nil, fmt.Errorf("directory %s: %w", dir, err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("directory %s: not a directory", dir)
+	}
+	return p, nil
+}
+
+// Provider reads and edits the zone files in one directory. It implements
+// [providers.Provider].
+type Provider struct {
+	dir     string // where files are read and written
+	display string // the directory as configured, for messages
+
+	// Now is the clock used for date-based SOA serials (YYYYMMDDnn); the date
+	// is taken in UTC. New sets it to time.Now.
+	Now func() time.Time
+}
+
+var _ providers.Provider = (*Provider)(nil)
+
+// New returns a provider for the zone files in dir. It does not touch the file
+// system.
+func New(dir string) *Provider {
+	return &Provider{dir: dir, display: dir, Now: time.Now}
+}
+
+// files returns the path of zone's file on disk and as shown in messages, and
+// the zone as an absolute lower-case name.
+func (p *Provider) files(zone string) (disk, shown, fqdn string, err error) {
+	z := strings.ToLower(strings.TrimSuffix(zone, "."))
+	if _, ok := dns.IsDomainName(z); !ok || z == "" || strings.ContainsAny(z, `/\`) || strings.HasPrefix(z, ".") {
+		return "", "", "", fmt.Errorf("zone %q: not a domain name", zone)
+	}
+	name := z + ".zone"
+	return filepath.Join(p.dir, name), filepath.Join(p.display, name), z + ".", nil
+}
+
+// Records reads the zone file and returns every RRset in it, normalized, SOA
+// and NS included. When the records of one RRset carry different TTLs, the set
+// has the TTL of the first in the file. A missing file is an error; a malformed
+// one is an error that names the file and line.
+func (p *Provider) Records(ctx context.Context, zone string) ([]rrset.RRset, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	disk, shown, fqdn, err := p.files(zone)
+	if err != nil {
+		return nil, err
+	}
+	text, err := readZone(disk, shown)
+	if err != nil {
+		return nil, err
+	}
+	rrs, err := parseRecords(text, fqdn, shown)
+	if err != nil {
+		return nil, err
+	}
+	return toSets(rrs), nil
+}
+
+// toSets merges parsed records into RRsets, sorted by name and type.
+func toSets(rrs []dns.RR) []rrset.RRset {
+	sets := make([]rrset.RRset, 0, len(rrs))
+	for _, rr := range rrs {
+		sets = append(sets, toSet(rr))
+	}
+	idx := rrset.Index(sets)
+	out := make([]rrset.RRset, 0, len(idx))
+	for _, s := range idx {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key().String() < out[j].Key().String() })
+	return out
+}
+
+// readZone reads a zone file, naming it as configured in errors.
+func readZone(disk, shown string) (string, error) {
+	b, err := os.ReadFile(disk)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("%s: zone file does not exist", shown)
+		}
+		return "", fmt.Errorf("%s: %w", shown, err)
+	}
+	return string(b), nil
+}
+
+// Apply makes the edits to the zone file in one atomic write, with the smallest
+// change of text that does it, and bumps the SOA serial. If the file already
+// holds what the edits ask for, it is not written at all. It returns len(edits)
+// on success and 0 with an error otherwise; nothing is written on error.
+func (p *Provider) Apply(ctx context.Context, zone string, edits []rrset.Edit) (int, error) {
+	if len(edits) == 0 {
+		return 0, ctx.Err()
+	}
+	disk, shown, fqdn, err := p.files(zone)
+	if err != nil {
+		return 0, err
+	}
+	unlock, err := lock(ctx, disk)
+	if err != nil {
+		return 0, fmt.Errorf("%s: lock: %w", shown, err)
+	}
+	defer unlock()
+
+	text, err := readZone(disk, shown)
+	if err != nil {
+		return 0, err
+	}
+	out, changed, err := edit(text, fqdn, shown, edits, p.now())
+	if err != nil {
+		return 0, err
+	}
+	if !changed {
+		return len(edits), nil
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if err := writeAtomic(disk, []byte(out)); err != nil {
+		return 0, fmt.Errorf("%s: %w", shown, err)
+	}
+	return len(edits), nil
+}
+
+func (p *Provider) now() time.Time {
+	if p.Now == nil {
+		return time.Now()
+	}
+	return p.Now()
+}
+
+// edit returns text with edits made and the serial bumped, checked by parsing it
+// again. changed is false when the edits ask for nothing new.
+func edit(text, zone, path string, edits []rrset.Edit, now time.Time) (out string, changed bool, err error) {
+	z, err := load(text, zone, path)
+	if err != nil {
+		return "", false, err
+	}
+	for _, e := range edits {
+		c, err := z.edit(e)
+		if err != nil {
+			return "", false, fmt.Errorf("%s: %s: %w", path, e.Key(), err)
+		}
+		changed = changed || c
+	}
+	if !changed {
+		return text, false, nil
+	}
+	if err := z.bumpSerial(func(s uint32) uint32 { return nextSerial(s, now) }); err != nil {
+		return "", false, err
+	}
+	out, rrs, err := z.settle()
+	if err != nil {
+		return "", false, err
+	}
+	if err := check(rrs, edits); err != nil {
+		return "", false, fmt.Errorf("%s: %w", path, err)
+	}
+	return out, true, nil
+}

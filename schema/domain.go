@@ -1,0 +1,619 @@
+package schema
+
+import (
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/mailzone/mailzone/dkim"
+	"github.com/mailzone/mailzone/dmarc"
+	"github.com/mailzone/mailzone/spf"
+)
+
+// domain decodes one domain's merged node.
+func (l *loader) domain(cfg *Config, name, field string, n *yaml.Node) *Domain {
+	d := &Domain{Name: name, Zone: name, TTL: cfg.Defaults.TTL, Provider: cfg.Defaults.Provider,
+		Verify: cfg.Defaults.Verify, Fields: map[string]Pos{}}
+	pairs := l.fields(n, field, domainKeys...)
+	var dmarcNode *yaml.Node
+	for _, p := range pairs {
+		d.Fields[strings.TrimPrefix(p.field, field+".")] = l.pos(p.v)
+		switch p.key {
+		case "provider":
+			d.Provider, _ = l.str(p.v, p.field)
+			if d.Provider != "" && cfg.Provider(d.Provider) == nil {
+				l.errorf(p.v, p.field, "unknown provider %q (declared: %s)", d.Provider, providerNames(cfg))
+			}
+		case "zone":
+			if z, ok := l.str(p.v, p.field); ok {
+				z = strings.ToLower(strings.TrimSuffix(z, "."))
+				switch {
+				case validName(z) != "":
+					l.errorf(p.v, p.field, "zone name %s", validName(z))
+				case z != name && !strings.HasSuffix(name, "."+z):
+					l.errorf(p.v, p.field, "domain %s is not inside zone %s", name, z)
+				default:
+					d.Zone = z
+				}
+			}
+		case "ttl":
+			if v, ok := l.uint(p.v, p.field, 1, 1<<31-1); ok {
+				d.TTL = uint32(v)
+			}
+		case "mail":
+			if s, ok := l.str(p.v, p.field); ok {
+				if s != "none" {
+					l.errorf(p.v, p.field, "the only value is none (a parked domain that sends and receives no mail), not %q", s)
+				} else {
+					d.Parked = true
+				}
+			}
+		case "verify":
+			d.Verify = l.verify(p.v, p.field, d.Verify)
+		case "dmarc":
+			dmarcNode = p.v
+		}
+	}
+	if d.Provider == "" {
+		l.errorf(n, field+".provider", "missing; name one of the providers (%s), here, in its profile or in defaults", providerNames(cfg))
+	}
+	for _, p := range pairs {
+		switch p.key {
+		case "mx":
+			if d.Parked {
+				l.errorf(p.v, p.field, "a parked domain (mail: none) publishes the null MX; remove mx")
+				continue
+			}
+			d.MX = l.mx(p.v, p.field)
+		case "spf":
+			if d.Parked {
+				l.errorf(p.v, p.field, `a parked domain (mail: none) publishes "v=spf1 -all"; remove spf`)
+				continue
+			}
+			d.SPF = l.spf(p.v, p.field)
+		case "dkim":
+			if d.Parked {
+				l.errorf(p.v, p.field, `a parked domain (mail: none) publishes "v=DKIM1; p=" at *._domainkey; remove dkim`)
+				continue
+			}
+			d.DKIM = l.dkim(p.v, p.field)
+		case "mta_sts", "tls_rpt", "bimi":
+			if d.Parked {
+				l.errorf(p.v, p.field, "a parked domain (mail: none) receives no mail; remove %s", p.key)
+				continue
+			}
+			f := l.txtField(p.key, p.v, p.field, d, dmarcNode)
+			switch p.key {
+			case "mta_sts":
+				d.MTASTS = f
+			case "tls_rpt":
+				d.TLSRPT = f
+			case "bimi":
+				d.BIMI = f
+			}
+		}
+	}
+	if dmarcNode != nil {
+		d.DMARC = l.dmarc(dmarcNode, field+".dmarc", d.Parked)
+	}
+	if d.Parked {
+		d.MX = &MX{Host: ".", Preference: 0, Pos: d.Pos}
+		d.SPF = &TXTField{Text: "v=spf1 -all"}
+		d.DKIM = []Selector{{Name: "*", Kind: WildcardRevoked, Text: dkim.Revoked()}}
+		if d.DMARC == nil {
+			d.DMARC = &TXTField{Text: "v=DMARC1; p=reject; sp=reject"}
+		}
+	}
+	return d
+}
+
+func providerNames(cfg *Config) string {
+	var names []string
+	for _, p := range cfg.Providers {
+		names = append(names, p.Name)
+	}
+	if len(names) == 0 {
+		return "none declared"
+	}
+	return strings.Join(names, ", ")
+}
+
+// hostName validates a host name in the configuration and returns it absolute.
+func (l *loader) hostName(n *yaml.Node, field, s, what string) (string, bool) {
+	if _, err := netip.ParseAddr(s); err == nil {
+		l.errorf(n, field, "%s must be a host name, not an IP address (%s)", what, s)
+		return "", false
+	}
+	if why := validName(s); why != "" {
+		l.errorf(n, field, "%s %q %s", what, s, why)
+		return "", false
+	}
+	return strings.ToLower(strings.TrimSuffix(s, ".")) + ".", true
+}
+
+func (l *loader) mx(n *yaml.Node, field string) *MX {
+	mx := &MX{Preference: 10, Pos: l.pos(n)}
+	switch n.Kind {
+	case yaml.SequenceNode:
+		l.errorf(n, field, "mailzone manages a single MX per domain (one inbound gateway, preference 10); give one host, not a list of %d", len(n.Content))
+		return nil
+	case yaml.ScalarNode:
+		s, ok := l.str(n, field)
+		if !ok {
+			return nil
+		}
+		if s == "." || s == "0 ." {
+			l.errorf(n, field, "a null MX (RFC 7505) is published by mail: none, which also sets the parked SPF, DKIM and DMARC records")
+			return nil
+		}
+		if mx.Host, ok = l.hostName(n, field, s, "MX target"); !ok {
+			return nil
+		}
+	case yaml.MappingNode:
+		host := false
+		for _, p := range l.fields(n, field, "host", "preference") {
+			switch p.key {
+			case "host":
+				host = true
+				s, ok := l.str(p.v, p.field)
+				if ok && s == "." {
+					l.errorf(p.v, p.field, "a null MX (RFC 7505) is published by mail: none, which also sets the parked SPF, DKIM and DMARC records")
+					return nil
+				}
+				if !ok {
+					return nil
+				}
+				if mx.Host, ok = l.hostName(p.v, p.field, s, "MX target"); !ok {
+					return nil
+				}
+			case "preference":
+				v, ok := l.uint(p.v, p.field, 0, 65535)
+				if !ok {
+					return nil
+				}
+				mx.Preference = uint16(v)
+			}
+		}
+		if !host {
+			l.errorf(n, field+".host", "missing")
+			return nil
+		}
+	default:
+		l.errorf(n, field, "must be a host name or {host: ..., preference: ...}, not %s", kindName(n))
+		return nil
+	}
+	return mx
+}
+
+// spfTermKey maps an SPF term to the builder key that produced it, for positions.
+func spfTermKey(term string) string {
+	t := strings.TrimLeft(strings.ToLower(term), "+-~?")
+	for _, k := range []string{"include", "ip4", "ip6", "redirect"} {
+		if strings.HasPrefix(t, k) {
+			return k
+		}
+	}
+	if strings.HasPrefix(t, "all") {
+		return "all"
+	}
+	return ""
+}
+
+func (l *loader) spf(n *yaml.Node, field string) *TXTField {
+	f := &TXTField{Pos: l.pos(n)}
+	report := func(problems []spf.Problem, at func(term string) (*yaml.Node, string)) {
+		for _, pr := range problems {
+			node, fld := at(pr.Term)
+			d := Diagnostic{Pos: l.pos(node), Field: fld, Severity: Error, Msg: pr.Error()}
+			if pr.Severity == spf.Warning {
+				d.Severity = Warning
+			}
+			l.add(d)
+		}
+	}
+	whole := func(string) (*yaml.Node, string) { return n, field }
+	if n.Kind == yaml.ScalarNode {
+		s, ok := l.str(n, field)
+		if !ok {
+			return nil
+		}
+		rec, err := spf.Parse(s)
+		if err != nil {
+			l.errorf(n, field, "%v", err)
+			return nil
+		}
+		f.Text = rec.String()
+		report(spf.Check(rec, spf.Policy{}), whole)
+		return f
+	}
+	var spec spf.Spec
+	var policy spf.Policy
+	nodes := map[string]*yaml.Node{}
+	raw := ""
+	var rawNode *yaml.Node
+	for _, p := range l.fields(n, field, "include", "ip4", "ip6", "a", "mx", "all", "allow_softfail", "redirect", "raw", "delete") {
+		nodes[p.key] = p.v
+		switch p.key {
+		case "include":
+			spec.Include, _ = l.strs(p.v, p.field)
+		case "ip4":
+			spec.IP4, _ = l.strs(p.v, p.field)
+		case "ip6":
+			spec.IP6, _ = l.strs(p.v, p.field)
+		case "a":
+			spec.A, _ = l.boolean(p.v, p.field)
+		case "mx":
+			spec.MX, _ = l.boolean(p.v, p.field)
+		case "all":
+			s, ok := l.str(p.v, p.field)
+			if !ok {
+				continue
+			}
+			switch s {
+			case "fail", "softfail":
+				spec.All = s
+			case "pass", "neutral":
+				l.errorf(p.v, p.field, "all: %s would let any host send as this domain; use fail (-all)", s)
+			default:
+				l.errorf(p.v, p.field, "must be fail or softfail, not %q", s)
+			}
+		case "allow_softfail":
+			policy.AllowSoftfail, _ = l.boolean(p.v, p.field)
+		case "redirect":
+			spec.Redirect, _ = l.str(p.v, p.field)
+		case "raw":
+			raw, _ = l.str(p.v, p.field)
+			rawNode = p.v
+		case "delete":
+			if b, _ := l.boolean(p.v, p.field); b {
+				f.Absent = true
+			}
+		}
+	}
+	if f.Absent {
+		return f
+	}
+	if rawNode != nil {
+		for _, k := range []string{"include", "ip4", "ip6", "a", "mx", "all", "redirect"} {
+			if nodes[k] != nil {
+				l.errorf(nodes[k], field+"."+k, "give either raw or the builder keys, not both")
+			}
+		}
+		rec, err := spf.Parse(raw)
+		if err != nil {
+			l.errorf(rawNode, field+".raw", "%v", err)
+			return nil
+		}
+		f.Text = rec.String()
+		report(spf.Check(rec, policy), func(string) (*yaml.Node, string) { return rawNode, field + ".raw" })
+		return f
+	}
+	if spec.All == "softfail" && !policy.AllowSoftfail {
+		l.errorf(nodes["all"], field+".all", "softfail (~all) is not strict; set allow_softfail: true to publish it on purpose")
+		spec.All = "fail"
+	}
+	f.Text = spec.Render()
+	report(spec.Check(policy), func(term string) (*yaml.Node, string) {
+		if k := spfTermKey(term); k != "" && nodes[k] != nil {
+			return nodes[k], field + "." + k
+		}
+		return n, field
+	})
+	return f
+}
+
+// dmarcKeys maps builder keys to DMARC tags.
+var dmarcKeys = map[string]string{
+	"policy": "p", "subdomain_policy": "sp", "nonexistent_policy": "np", "adkim": "adkim", "aspf": "aspf",
+	"rua": "rua", "ruf": "ruf", "fo": "fo", "testing": "t", "psd": "psd", "pct": "pct", "rf": "rf", "ri": "ri",
+}
+
+func (l *loader) dmarc(n *yaml.Node, field string, parked bool) *TXTField {
+	f := &TXTField{Pos: l.pos(n)}
+	report := func(problems []dmarc.Problem, at func(tag string) (*yaml.Node, string)) {
+		for _, pr := range problems {
+			node, fld := at(pr.Term)
+			d := Diagnostic{Pos: l.pos(node), Field: fld, Severity: Error, Msg: pr.Error()}
+			if pr.Severity == dmarc.Warning {
+				d.Severity = Warning
+			}
+			l.add(d)
+		}
+	}
+	if n.Kind == yaml.ScalarNode {
+		s, ok := l.str(n, field)
+		if !ok {
+			return nil
+		}
+		rec, problems := dmarc.Parse(s)
+		report(problems, func(string) (*yaml.Node, string) { return n, field })
+		if rec != nil {
+			f.Text = rec.String()
+			if parked {
+				if p, _ := rec.Get("p"); p != "reject" {
+					l.errorf(n, field, "a parked domain (mail: none) publishes p=reject")
+				}
+			}
+		}
+		return f
+	}
+	var spec dmarc.Spec
+	nodes := map[string]*yaml.Node{}
+	keys := []string{"delete"}
+	for k := range dmarcKeys {
+		keys = append(keys, k)
+	}
+	for _, p := range l.fields(n, field, keys...) {
+		nodes[dmarcKeys[p.key]] = p.v
+		switch p.key {
+		case "policy":
+			spec.Policy, _ = l.str(p.v, p.field)
+		case "subdomain_policy":
+			spec.SubdomainPolicy, _ = l.str(p.v, p.field)
+		case "nonexistent_policy":
+			spec.NonexistentPolicy, _ = l.str(p.v, p.field)
+		case "adkim":
+			spec.ADKIM, _ = l.str(p.v, p.field)
+		case "aspf":
+			spec.ASPF, _ = l.str(p.v, p.field)
+		case "rua":
+			spec.RUA, _ = l.strs(p.v, p.field)
+		case "ruf":
+			spec.RUF, _ = l.strs(p.v, p.field)
+		case "fo":
+			spec.FO, _ = l.str(p.v, p.field)
+		case "testing":
+			spec.Testing, _ = l.boolean(p.v, p.field)
+		case "psd":
+			spec.PSD, _ = l.str(p.v, p.field)
+		case "pct":
+			if v, ok := l.uint(p.v, p.field, 0, 100); ok {
+				i := int(v)
+				spec.PCT = &i
+			}
+		case "rf":
+			spec.RF, _ = l.str(p.v, p.field)
+		case "ri":
+			if v, ok := l.uint(p.v, p.field, 0, 1<<31-1); ok {
+				i := int(v)
+				spec.RI = &i
+			}
+		case "delete":
+			if b, _ := l.boolean(p.v, p.field); b {
+				f.Absent = true
+				return f
+			}
+		}
+	}
+	if parked {
+		if spec.Policy != "" && spec.Policy != "reject" {
+			l.errorf(nodes["p"], field+".policy", "a parked domain (mail: none) publishes p=reject, not %s", spec.Policy)
+		}
+		spec.Policy, spec.SubdomainPolicy = "reject", "reject"
+	}
+	if spec.Policy == "" {
+		l.errorf(n, field+".policy", "missing; one of none, quarantine, reject")
+		return nil
+	}
+	f.Text = spec.Render()
+	tagKey := map[string]string{}
+	for k, t := range dmarcKeys {
+		tagKey[t] = k
+	}
+	report(spec.Check(), func(tag string) (*yaml.Node, string) {
+		t := strings.ToLower(tag)
+		if i := strings.IndexAny(t, "=:"); i > 0 {
+			t = t[:i]
+		}
+		if nodes[t] != nil {
+			return nodes[t], field + "." + tagKey[t]
+		}
+		return n, field
+	})
+	return f
+}
+
+func (l *loader) dkim(n *yaml.Node, field string) []Selector {
+	var out []Selector
+	for _, p := range l.fields(n, field) {
+		sel := Selector{Name: strings.ToLower(p.key), Pos: l.pos(p.k)}
+		if err := dkim.ValidSelector(p.key); err != nil {
+			l.errorf(p.k, p.field, "%v", err)
+			continue
+		}
+		var kinds []string
+		ok := true
+		for _, q := range l.fields(p.v, p.field, "public_key", "key_file", "cname", "revoked", "delete") {
+			switch q.key {
+			case "public_key":
+				kinds = append(kinds, q.key)
+				s, good := l.str(q.v, q.field)
+				if !good {
+					ok = false
+					continue
+				}
+				key, problems := dkim.ParseKey(s)
+				ok = l.dkimProblems(q.v, q.field, problems) && ok
+				sel.Kind, sel.Text, sel.Algorithm, sel.Bits = KeySelector, key.Record(), key.Algorithm, key.Bits
+			case "key_file":
+				kinds = append(kinds, q.key)
+				s, good := l.str(q.v, q.field)
+				if !good {
+					ok = false
+					continue
+				}
+				path := s
+				if !filepath.IsAbs(path) {
+					path = filepath.Join(l.dir, path)
+				}
+				data, err := os.ReadFile(path)
+				if err != nil {
+					l.errorf(q.v, q.field, "cannot read key file: %v", err)
+					ok = false
+					continue
+				}
+				if strings.Contains(string(data), "PRIVATE KEY") {
+					if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
+						l.warnf(q.v, q.field, "%s holds a private key and is readable by others (mode %04o); chmod 600 it", s, st.Mode().Perm())
+					}
+				}
+				key, problems := dkim.LoadKeyFile(data)
+				ok = l.dkimProblems(q.v, q.field, problems) && ok
+				sel.Kind, sel.Text, sel.Algorithm, sel.Bits = KeySelector, key.Record(), key.Algorithm, key.Bits
+			case "cname":
+				kinds = append(kinds, q.key)
+				s, good := l.str(q.v, q.field)
+				if !good {
+					ok = false
+					continue
+				}
+				t, good := l.hostName(q.v, q.field, s, "CNAME target")
+				ok = ok && good
+				sel.Kind, sel.Target = CNAMESelector, t
+			case "revoked", "delete":
+				b, good := l.boolean(q.v, q.field)
+				if !good {
+					ok = false
+					continue
+				}
+				if !b {
+					l.errorf(q.v, q.field, "only true makes sense here; remove the key to keep the selector as it is")
+					ok = false
+					continue
+				}
+				kinds = append(kinds, q.key)
+				if q.key == "revoked" {
+					sel.Kind, sel.Text = RevokedSelector, dkim.Revoked()
+				} else {
+					sel.Kind = DeletedSelector
+				}
+			}
+		}
+		switch {
+		case len(kinds) == 0 && resolve(p.v) != nil && resolve(p.v).Kind == yaml.MappingNode:
+			l.errorf(p.v, p.field, "give one of public_key, key_file, cname, revoked: true or delete: true")
+			ok = false
+		case len(kinds) > 1:
+			l.errorf(p.v, p.field, "give only one of %s", strings.Join(kinds, ", "))
+			ok = false
+		}
+		if ok && len(kinds) == 1 {
+			out = append(out, sel)
+		}
+	}
+	return out
+}
+
+func (l *loader) dkimProblems(n *yaml.Node, field string, problems []dkim.Problem) bool {
+	ok := true
+	for _, pr := range problems {
+		d := Diagnostic{Pos: l.pos(n), Field: field, Severity: Error, Msg: pr.Error()}
+		if pr.Severity == dkim.Warning {
+			d.Severity = Warning
+		} else {
+			ok = false
+		}
+		l.add(d)
+	}
+	return ok
+}
+
+var stsID = regexp.MustCompile(`^[A-Za-z0-9]{1,32}$`)
+
+// txtField decodes mta_sts, tls_rpt and bimi.
+func (l *loader) txtField(key string, n *yaml.Node, field string, d *Domain, dmarcNode *yaml.Node) *TXTField {
+	f := &TXTField{Pos: l.pos(n)}
+	switch key {
+	case "mta_sts":
+		var mode, id string
+		var idNode *yaml.Node
+		for _, p := range l.fields(n, field, "mode", "id", "delete") {
+			switch p.key {
+			case "mode":
+				mode, _ = l.str(p.v, p.field)
+				if mode != "" && mode != "enforce" && mode != "testing" && mode != "none" {
+					l.errorf(p.v, p.field, "must be enforce, testing or none (RFC 8461), not %q", mode)
+				}
+			case "id":
+				id, _ = l.str(p.v, p.field)
+				idNode = p.v
+				if !stsID.MatchString(id) {
+					l.errorf(p.v, p.field, "must be 1 to 32 letters and digits (RFC 8461 §3.1), not %q; change it whenever the policy file changes", id)
+					return nil
+				}
+			case "delete":
+				if b, _ := l.boolean(p.v, p.field); b {
+					f.Absent = true
+					return f
+				}
+			}
+		}
+		if idNode == nil {
+			l.errorf(n, field+".id", "missing; the policy id (such as 20261124) that changes whenever the policy file changes")
+			return nil
+		}
+		f.Text = "v=STSv1; id=" + id
+	case "tls_rpt":
+		var rua []string
+		for _, p := range l.fields(n, field, "rua", "delete") {
+			switch p.key {
+			case "rua":
+				var nodes []*yaml.Node
+				rua, nodes = l.strs(p.v, p.field)
+				for i, u := range rua {
+					if !strings.HasPrefix(u, "mailto:") && !strings.HasPrefix(u, "https://") {
+						l.errorf(nodes[i], fmt.Sprintf("%s[%d]", p.field, i), "%q must be a mailto: or https: URI (RFC 8460 §3)", u)
+					}
+				}
+			case "delete":
+				if b, _ := l.boolean(p.v, p.field); b {
+					f.Absent = true
+					return f
+				}
+			}
+		}
+		if len(rua) == 0 {
+			l.errorf(n, field+".rua", "missing; where TLS reports go, such as mailto:tlsrpt@example.net")
+			return nil
+		}
+		f.Text = "v=TLSRPTv1; rua=" + strings.Join(rua, ",")
+	case "bimi":
+		var logo, authority string
+		for _, p := range l.fields(n, field, "logo", "authority", "delete") {
+			switch p.key {
+			case "logo", "authority":
+				s, _ := l.str(p.v, p.field)
+				if !strings.HasPrefix(s, "https://") {
+					l.errorf(p.v, p.field, "%q must be an https:// URL", s)
+				}
+				if p.key == "logo" {
+					logo = s
+				} else {
+					authority = s
+				}
+			case "delete":
+				if b, _ := l.boolean(p.v, p.field); b {
+					f.Absent = true
+					return f
+				}
+			}
+		}
+		if logo == "" {
+			l.errorf(n, field+".logo", "missing; the https:// URL of the SVG Tiny PS logo")
+			return nil
+		}
+		if p := lookup(dmarcNode, "policy"); dmarcNode == nil || (p != nil && p.Value == "none") {
+			l.errorf(n, field, "BIMI needs a DMARC policy of quarantine or reject on the domain")
+		}
+		f.Text = "v=BIMI1; l=" + logo
+		if authority != "" {
+			f.Text += "; a=" + authority
+		}
+	}
+	return f
+}

@@ -1,0 +1,181 @@
+// Package schema is the desired state: it loads mailzone.yaml (schema version 1),
+// merges profiles and defaults into each domain, validates every policy offline, and
+// builds the DNS records each domain should publish.
+//
+// Everything that can go wrong in a configuration is reported here, before any
+// provider is contacted, with the file, line, column and field path of the cause, and
+// all at once, so a pull request shows every problem in one run. Nothing in this
+// package does network I/O; key files named by the configuration are the only files
+// it reads besides the configuration itself.
+package schema
+
+import (
+	"time"
+)
+
+// Version is the schema version this package loads.
+const Version = 1
+
+// Config is a loaded, merged and validated configuration file.
+type Config struct {
+	// File is the path the configuration was loaded from.
+	File string
+	// Dir is the directory of File; relative paths in the file are taken from it.
+	Dir string
+	// Providers are the named provider blocks, in file order.
+	Providers []*Provider
+	// Defaults are the values every domain inherits.
+	Defaults Defaults
+	// Domains are the domains, in file order, with profiles and defaults merged.
+	Domains []*Domain
+	// Warnings are findings that do not stop mailzone.
+	Warnings Diagnostics
+}
+
+// Provider is one named provider block.
+type Provider struct {
+	Name string
+	Type string
+	Pos  Pos
+	// Settings are the block's keys other than type, after ${VAR} expansion.
+	Settings map[string]Setting
+	// Unset lists diagnostics for ${VAR} references whose variable is not set.
+	// They are errors for any command that opens this provider, and only then.
+	Unset Diagnostics
+}
+
+// Setting is one key of a provider block.
+type Setting struct {
+	// Value is the value after ${VAR} expansion. It may be a secret: never print it.
+	Value string
+	// Vars are the environment variables the raw value referenced.
+	Vars []string
+	Pos  Pos
+}
+
+// SettingValues returns the expanded settings as a plain map, for providers.Config.
+func (p *Provider) SettingValues() map[string]string {
+	m := make(map[string]string, len(p.Settings))
+	for k, s := range p.Settings {
+		m[k] = s.Value
+	}
+	return m
+}
+
+// Secrets returns every non-empty setting value of p, so that output can be
+// scrubbed of them whatever their key.
+func (p *Provider) Secrets() []string {
+	var out []string
+	for _, s := range p.Settings {
+		if len(s.Vars) > 0 && s.Value != "" {
+			out = append(out, s.Value)
+		}
+	}
+	return out
+}
+
+// Defaults are inherited by every domain.
+type Defaults struct {
+	TTL      uint32
+	Provider string
+	// Resolver is the recursive resolver (host:port) for lint and NS discovery;
+	// empty means the system resolver from /etc/resolv.conf.
+	Resolver string
+	Verify   Verify
+}
+
+// Verify configures propagation checks for a domain.
+type Verify struct {
+	// Nameservers, when set, are queried instead of discovering the NS set.
+	Nameservers []string
+	// Timeout bounds the wait for every nameserver to agree. Zero means the default.
+	Timeout time.Duration
+}
+
+// Domain is one managed domain with its profile and the defaults merged in.
+type Domain struct {
+	// Name is the domain, lower case, without a trailing dot.
+	Name string
+	// Zone is the DNS zone holding the domain's records (the domain itself unless set).
+	Zone     string
+	Provider string
+	Profile  string
+	TTL      uint32
+	// Parked is set by `mail: none`: the domain sends and receives no mail.
+	Parked bool
+	MX     *MX
+	SPF    *TXTField
+	DKIM   []Selector
+	DMARC  *TXTField
+	MTASTS *TXTField
+	TLSRPT *TXTField
+	BIMI   *TXTField
+	Verify Verify
+	// Pos is where the domain's key appears in the file.
+	Pos Pos
+	// Fields maps a field path relative to the domain ("spf", "dkim.s1") to the
+	// position of its value, for messages about it from later stages.
+	Fields map[string]Pos
+}
+
+// MX is the single mail exchanger. Host "." with preference 0 is the RFC 7505 null MX.
+type MX struct {
+	Host       string
+	Preference uint16
+	Pos        Pos
+}
+
+// TXTField is a managed TXT record rendered from the configuration. Absent means
+// mailzone must make sure no such record exists (an explicit `delete: true`).
+type TXTField struct {
+	Text   string
+	Absent bool
+	Pos    Pos
+}
+
+// Selector is one DKIM selector at <name>._domainkey.<domain>.
+type Selector struct {
+	Name string
+	// Kind says what is published.
+	Kind SelectorKind
+	// Text is the TXT data for KeySelector and RevokedSelector.
+	Text string
+	// Target is the CNAME target for CNAMESelector.
+	Target string
+	// Bits and Algorithm describe the key for KeySelector ("rsa" 2048, "ed25519" 256).
+	Algorithm string
+	Bits      int
+	Pos       Pos
+}
+
+// SelectorKind says what a DKIM selector publishes.
+type SelectorKind int
+
+// The kinds of selector.
+const (
+	KeySelector     SelectorKind = iota // a TXT with the public key
+	CNAMESelector                       // a CNAME to a key hosted elsewhere (an ESP)
+	RevokedSelector                     // "v=DKIM1; p=": the key is revoked
+	DeletedSelector                     // nothing: any record at the selector is deleted
+	WildcardRevoked                     // *._domainkey "v=DKIM1; p=" of a parked domain
+)
+
+// Domain looks a domain up by name.
+func (c *Config) Domain(name string) *Domain {
+	for _, d := range c.Domains {
+		if d.Name == name {
+			return d
+		}
+	}
+	return nil
+}
+
+// Provider looks a provider block up by name.
+func (c *Config) Provider(name string) *Provider {
+	for _, p := range c.Providers {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}

@@ -1,0 +1,240 @@
+package schema
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// loader walks the YAML node tree, collecting diagnostics instead of stopping at
+// the first problem.
+type loader struct {
+	file  string
+	dir   string
+	env   func(string) (string, bool)
+	diags Diagnostics
+	seen  map[string]bool // dedupes diagnostics from a profile shared by many domains
+}
+
+func (l *loader) pos(n *yaml.Node) Pos {
+	if n == nil {
+		return Pos{File: l.file}
+	}
+	return Pos{File: l.file, Line: n.Line, Col: n.Column}
+}
+
+func (l *loader) add(d Diagnostic) {
+	k := d.Pos.String() + "\x00" + d.Msg
+	if l.seen == nil {
+		l.seen = map[string]bool{}
+	}
+	if d.Pos.Line != 0 && l.seen[k] {
+		return
+	}
+	l.seen[k] = true
+	l.diags = append(l.diags, d)
+}
+
+func (l *loader) errorf(n *yaml.Node, field, format string, args ...any) {
+	l.add(Diagnostic{Pos: l.pos(n), Field: field, Severity: Error, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (l *loader) warnf(n *yaml.Node, field, format string, args ...any) {
+	l.add(Diagnostic{Pos: l.pos(n), Field: field, Severity: Warning, Msg: fmt.Sprintf(format, args...)})
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return "empty"
+		}
+		return "a scalar"
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	return "unknown"
+}
+
+// resolve follows aliases.
+func resolve(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	return n
+}
+
+// pair is one key and value of a mapping.
+type pair struct {
+	key   string
+	k, v  *yaml.Node
+	field string
+}
+
+// fields iterates a mapping, reporting keys not in known, duplicate keys and a
+// node that is not a mapping. It returns the pairs with known keys, in order.
+func (l *loader) fields(n *yaml.Node, field string, known ...string) []pair {
+	n = resolve(n)
+	if n == nil {
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		l.errorf(n, field, "must be a mapping, not %s", kindName(n))
+		return nil
+	}
+	ok := map[string]bool{}
+	for _, k := range known {
+		ok[k] = true
+	}
+	dup := map[string]bool{}
+	var out []pair
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
+		key := k.Value
+		sub := join(field, key)
+		if k.Kind != yaml.ScalarNode {
+			l.errorf(k, field, "keys must be scalars")
+			continue
+		}
+		if key == "<<" {
+			l.errorf(k, field, "YAML merge keys (<<) are not supported; use profiles")
+			continue
+		}
+		if dup[key] {
+			l.errorf(k, sub, "duplicate key %q", key)
+			continue
+		}
+		dup[key] = true
+		if len(known) > 0 && !ok[key] {
+			l.errorf(k, sub, "unknown key %q (known: %s)", key, strings.Join(sorted(known), ", "))
+			continue
+		}
+		out = append(out, pair{key: key, k: k, v: v, field: sub})
+	}
+	return out
+}
+
+func sorted(ss []string) []string {
+	out := append([]string(nil), ss...)
+	sort.Strings(out)
+	return out
+}
+
+func join(field, key string) string {
+	if field == "" {
+		return key
+	}
+	return field + "." + key
+}
+
+func (l *loader) str(n *yaml.Node, field string) (string, bool) {
+	n = resolve(n)
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		l.errorf(n, field, "must be a string, not %s", kindName(n))
+		return "", false
+	}
+	return n.Value, true
+}
+
+func (l *loader) boolean(n *yaml.Node, field string) (bool, bool) {
+	n = resolve(n)
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!bool" {
+		b, err := strconv.ParseBool(n.Value)
+		if err == nil {
+			return b, true
+		}
+	}
+	l.errorf(n, field, "must be true or false, not %q", n.Value)
+	return false, false
+}
+
+func (l *loader) uint(n *yaml.Node, field string, lo, hi uint64) (uint64, bool) {
+	n = resolve(n)
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!int" {
+		v, err := strconv.ParseUint(n.Value, 10, 64)
+		if err == nil && v >= lo && v <= hi {
+			return v, true
+		}
+	}
+	l.errorf(n, field, "must be a whole number from %d to %d, not %q", lo, hi, n.Value)
+	return 0, false
+}
+
+// strs accepts a list of strings, or a single string as a one-element list.
+func (l *loader) strs(n *yaml.Node, field string) ([]string, []*yaml.Node) {
+	n = resolve(n)
+	if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
+		return []string{n.Value}, []*yaml.Node{n}
+	}
+	if n.Kind != yaml.SequenceNode {
+		l.errorf(n, field, "must be a list of strings, not %s", kindName(n))
+		return nil, nil
+	}
+	var out []string
+	var nodes []*yaml.Node
+	for i, c := range n.Content {
+		if s, ok := l.str(c, fmt.Sprintf("%s[%d]", field, i)); ok {
+			out = append(out, s)
+			nodes = append(nodes, resolve(c))
+		}
+	}
+	return out, nodes
+}
+
+// merge returns base overridden by over, mapping by mapping: a key in over replaces
+// the same key in base, recursively for nested mappings; lists and scalars are
+// replaced whole. Nodes keep their original positions, so a message about a value
+// inherited from a profile points at the profile.
+func merge(base, over *yaml.Node, skip map[string]bool) *yaml.Node {
+	base, over = resolve(base), resolve(over)
+	if base == nil {
+		return over
+	}
+	if over == nil || base.Kind != yaml.MappingNode || over.Kind != yaml.MappingNode {
+		if over == nil {
+			return base
+		}
+		return over
+	}
+	out := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: over.Line, Column: over.Column}
+	index := map[string]int{}
+	for i := 0; i+1 < len(base.Content); i += 2 {
+		k := base.Content[i].Value
+		if skip[k] {
+			continue
+		}
+		index[k] = len(out.Content)
+		out.Content = append(out.Content, base.Content[i], base.Content[i+1])
+	}
+	for i := 0; i+1 < len(over.Content); i += 2 {
+		k := over.Content[i].Value
+		if j, ok := index[k]; ok {
+			out.Content[j] = over.Content[i]
+			out.Content[j+1] = merge(out.Content[j+1], over.Content[i+1], nil)
+			continue
+		}
+		out.Content = append(out.Content, over.Content[i], over.Content[i+1])
+	}
+	return out
+}
+
+// lookup returns the value of key in mapping n, or nil.
+func lookup(n *yaml.Node, key string) *yaml.Node {
+	n = resolve(n)
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return resolve(n.Content[i+1])
+		}
+	}
+	return nil
+}

@@ -1,0 +1,44 @@
+package spf
+
+import "fmt"
+
+// Severity of a Problem.
+type Severity int
+
+// Severities: an Error stops mailzone; a Warning is reported and publishing goes on.
+const (
+	Error Severity = iota
+	Warning
+)
+
+// String returns "error" or "warning".
+func (s Severity) String() string {
+	if s == Warning {
+		return "warning"
+	}
+	return "error"
+}
+
+// Problem is one finding about a record. Term is the offending term text,
+// or "" when the finding is about the whole record.
+type Problem struct {
+	Severity Severity
+	Term     string
+	Msg      string
+}
+
+// Error returns Msg, prefixed with `term "x": ` when Term is set.
+func (p Problem) Error() string {
+	if p.Term == "" {
+		return p.Msg
+	}
+	return fmt.Sprintf("term %q: %s", p.Term, p.Msg)
+}
+
+func errorf(term, format string, args ...any) Problem {
+	return Problem{Severity: Error, Term: term, Msg: fmt.Sprintf(format, args...)}
+}
+
+func warnf(term, format string, args ...any) Problem {
+	return Problem{Severity: Warning, Term: term, Msg: fmt.Sprintf(format, args...)}
+}
