@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"runtime/debug"
 	"strings"
 
@@ -117,7 +118,12 @@ func (r *run) usageError(cmd string, err error) int {
 // load loads the configuration and prints its diagnostics. It returns nil when
 // the configuration has errors.
 func (r *run) load(path string) *schema.Config {
-	cfg, err := schema.Load(path)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		r.errorf("config: %v", err)
+		return nil
+	}
+	cfg, err := schema.Parse(path, data, r.env.LookupEnv)
 	var diags schema.Diagnostics
 	if errors.As(err, &diags) {
 		r.diagnostics(diags)

@@ -76,7 +76,7 @@ func Unmanaged(zone string) []rrset.RRset {
 	return []rrset.RRset{
 		rrset.New(zone, "@", "A", 300, "192.0.2.10"),
 		rrset.New(zone, "@", "TXT", 3600, "google-site-verification=abc123"),
-		rrset.New(zone, "www", "CNAME", 300, "@"),
+		rrset.New(zone, "www", "CNAME", 300, rrset.Absolute("@", zone)),
 		rrset.New(zone, "legacy._domainkey", "TXT", 3600, k2048),
 		rrset.New(zone, "_acme-challenge", "TXT", 120, `token with "quotes" and \backslash`),
 	}
