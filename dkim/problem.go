@@ -34,11 +34,3 @@ func (p Problem) Error() string {
 	}
 	return fmt.Sprintf("term %q: %s", p.Term, p.Msg)
 }
-
-func errorf(term, format string, args ...any) Problem {
-	return Problem{Severity: Error, Term: term, Msg: fmt.Sprintf(format, args...)}
-}
-
-func warnf(term, format string, args ...any) Problem {
-	return Problem{Severity: Warning, Term: term, Msg: fmt.Sprintf(format, args...)}
-}
