@@ -53,8 +53,12 @@ func (r *run) apply(args []string) int {
 			}
 			ts = append(ts, &target{zone: z.Zone, provider: z.Provider})
 		}
+		share, err := f.fleet.share()
+		if err != nil {
+			return r.usageError("apply", err)
+		}
 		var ok bool
-		if opened, ok = r.openProviders(cfg, ts); !ok {
+		if opened, ok = r.openProviders(cfg, ts, share); !ok {
 			fmt.Fprintln(r.env.Stderr, "mailzone: nothing was changed")
 			return ExitError
 		}
@@ -65,7 +69,7 @@ func (r *run) apply(args []string) int {
 			return ExitError
 		}
 		opened = o
-		p = makePlan(ctx, cfg, ts, opened)
+		p = makePlan(ctx, cfg, ts, opened, f.fleet.parallel, r.newProgress("plan", len(ts)))
 		plan.Text(r.env.Stdout, p, plan.TextOptions{Color: r.env.color(), Full: *full})
 		if len(p.Errors()) > 0 {
 			for _, z := range p.Errors() {
@@ -96,19 +100,29 @@ func (r *run) apply(args []string) int {
 	}
 	// Before any write, check every zone still holds what the plan read: a
 	// stale plan is refused as a whole, so nothing is half-applied.
-	stale := false
+	var work []*plan.Zone
 	for _, z := range p.Zones {
-		if len(z.Changes) == 0 {
-			continue
+		if len(z.Changes) > 0 {
+			work = append(work, z)
 		}
+	}
+	staleMsgs := make([][]string, len(work))
+	forEach(len(work), f.fleet.parallel, r.newProgress("check", len(work)), func(i int) bool {
+		z := work[i]
 		changed, err := apply.Check(ctx, opened[z.Provider], z)
 		if err != nil {
-			r.errorf("%v", err)
-			stale = true
-			continue
+			staleMsgs[i] = append(staleMsgs[i], err.Error())
+			return false
 		}
 		for _, fp := range changed {
-			r.errorf("zone %s: %s %s changed since the plan was made", z.Zone, fp.Name, fp.Type)
+			staleMsgs[i] = append(staleMsgs[i], fmt.Sprintf("zone %s: %s %s changed since the plan was made", z.Zone, fp.Name, fp.Type))
+		}
+		return len(changed) == 0
+	})
+	stale := false
+	for _, msgs := range staleMsgs {
+		for _, m := range msgs {
+			r.errorf("%s", m)
 			stale = true
 		}
 	}
@@ -116,12 +130,13 @@ func (r *run) apply(args []string) int {
 		fmt.Fprintln(r.env.Stderr, "mailzone: the plan is stale; nothing was changed. Make a new plan and review it.")
 		return ExitError
 	}
+	results := make([]apply.Result, len(work))
+	forEach(len(work), f.fleet.parallel, r.newProgress("apply", len(work)), func(i int) bool {
+		results[i] = apply.Zone(ctx, opened[work[i].Provider], work[i])
+		return results[i].Err == nil
+	})
 	failed := false
-	for _, z := range p.Zones {
-		if len(z.Changes) == 0 {
-			continue
-		}
-		res := apply.Zone(ctx, opened[z.Provider], z)
+	for _, res := range results {
 		r.report(res)
 		if res.Err != nil {
 			failed = true

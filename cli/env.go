@@ -18,8 +18,9 @@ type Env struct {
 	Getenv func(string) string
 	// LookupEnv looks up environment variables, telling unset from empty.
 	LookupEnv func(string) (string, bool)
-	// StdinTerminal and StdoutTerminal report whether the streams are terminals.
-	StdinTerminal, StdoutTerminal bool
+	// StdinTerminal, StdoutTerminal and StderrTerminal report whether the
+	// streams are terminals.
+	StdinTerminal, StdoutTerminal, StderrTerminal bool
 }
 
 // System returns the Env of the running process.
@@ -27,7 +28,7 @@ func System() Env {
 	return Env{
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		Getenv: os.Getenv, LookupEnv: os.LookupEnv,
-		StdinTerminal: isTerminal(os.Stdin), StdoutTerminal: isTerminal(os.Stdout),
+		StdinTerminal: isTerminal(os.Stdin), StdoutTerminal: isTerminal(os.Stdout), StderrTerminal: isTerminal(os.Stderr),
 	}
 }
 

@@ -55,7 +55,7 @@ func targets(cfg *schema.Config, only []string) ([]*target, error) {
 
 // openProviders opens every provider the targets use, once each. Unset
 // environment variables of a used provider are reported here, before any request.
-func (r *run) openProviders(cfg *schema.Config, ts []*target) (map[string]providers.Provider, bool) {
+func (r *run) openProviders(cfg *schema.Config, ts []*target, share float64) (map[string]providers.Provider, bool) {
 	out := map[string]providers.Provider{}
 	ok := true
 	for _, t := range ts {
@@ -69,7 +69,7 @@ func (r *run) openProviders(cfg *schema.Config, ts []*target) (map[string]provid
 			out[t.provider] = nil
 			continue
 		}
-		p, err := providers.Open(providers.Config{Name: pc.Name, Type: pc.Type, Settings: pc.SettingValues(), Dir: cfg.Dir})
+		p, err := providers.Open(providers.Config{Name: pc.Name, Type: pc.Type, Settings: pc.SettingValues(), Dir: cfg.Dir, RateShare: share})
 		if err != nil {
 			r.errorf("%v", err)
 			ok = false
@@ -79,21 +79,23 @@ func (r *run) openProviders(cfg *schema.Config, ts []*target) (map[string]provid
 	return out, ok
 }
 
-// makePlan reads every target zone once and diffs it.
-func makePlan(ctx context.Context, cfg *schema.Config, ts []*target, opened map[string]providers.Provider) *plan.Plan {
-	p := &plan.Plan{FormatVersion: plan.FormatVersion, Config: cfg.File}
-	for _, t := range ts {
-		prov := opened[t.provider]
-		observed, err := prov.Records(ctx, t.zone)
+// makePlan reads every target zone once and diffs it, parallel zones at a
+// time; the plan lists zones in target order whatever the timing.
+func makePlan(ctx context.Context, cfg *schema.Config, ts []*target, opened map[string]providers.Provider, parallel int, prog *progress) *plan.Plan {
+	p := &plan.Plan{FormatVersion: plan.FormatVersion, Config: cfg.File, Zones: make([]*plan.Zone, len(ts))}
+	forEach(len(ts), parallel, prog, func(i int) bool {
+		t := ts[i]
+		observed, err := opened[t.provider].Records(ctx, t.zone)
 		if err != nil {
 			z := plan.Diff(t.zone, t.provider, t.domains, nil)
 			z.Changes, z.Unmanaged, z.Read = []plan.Change{}, nil, []plan.Fingerprint{}
 			z.Error = err.Error()
-			p.Zones = append(p.Zones, z)
-			continue
+			p.Zones[i] = z
+			return false
 		}
-		p.Zones = append(p.Zones, plan.Diff(t.zone, t.provider, t.domains, observed))
-	}
+		p.Zones[i] = plan.Diff(t.zone, t.provider, t.domains, observed)
+		return true
+	})
 	return p
 }
 
@@ -101,6 +103,7 @@ func makePlan(ctx context.Context, cfg *schema.Config, ts []*target, opened map[
 type planFlags struct {
 	config  string
 	domains multi
+	fleet   fleetFlags
 }
 
 func (f *planFlags) register(fs *flag.FlagSet) {
@@ -108,6 +111,7 @@ func (f *planFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.config, "config", "mailzone.yaml", "configuration file")
 	fs.Var(&f.domains, "d", "limit to this domain (repeatable)")
 	fs.Var(&f.domains, "domain", "limit to this domain (repeatable)")
+	f.fleet.register(fs)
 }
 
 // prepare loads the configuration, selects targets and opens their providers.
@@ -117,11 +121,18 @@ func (r *run) prepare(f planFlags) (*schema.Config, []*target, map[string]provid
 		return nil, nil, nil, false
 	}
 	ts, err := targets(cfg, f.domains)
+	if err == nil {
+		ts, err = f.fleet.inShard(ts)
+	}
+	share, serr := f.fleet.share()
+	if err == nil {
+		err = serr
+	}
 	if err != nil {
 		r.errorf("%v", err)
 		return nil, nil, nil, false
 	}
-	opened, ok := r.openProviders(cfg, ts)
+	opened, ok := r.openProviders(cfg, ts, share)
 	if !ok {
 		fmt.Fprintln(r.env.Stderr, "mailzone: nothing was read or changed")
 		return nil, nil, nil, false
@@ -134,7 +145,7 @@ func (r *run) plan(args []string) int {
 	var f planFlags
 	f.register(fs)
 	out := fs.String("out", "", "save the plan to this file for apply")
-	format := fs.String("format", "text", "output format: text, json")
+	format := fs.String("format", "text", "output format: text, json, markdown")
 	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when changes are pending")
 	full := fs.Bool("full", false, "show long values (DKIM keys) whole")
 	pos, err := parse(fs, args)
@@ -144,14 +155,14 @@ func (r *run) plan(args []string) int {
 	if len(pos) > 0 {
 		return r.usageError("plan", fmt.Errorf("unexpected argument %q", pos[0]))
 	}
-	if *format != "text" && *format != "json" {
-		return r.usageError("plan", fmt.Errorf("--format must be text or json, not %q", *format))
+	if *format != "text" && *format != "json" && *format != "markdown" {
+		return r.usageError("plan", fmt.Errorf("--format must be text, json or markdown, not %q", *format))
 	}
 	cfg, ts, opened, ok := r.prepare(f)
 	if !ok {
 		return ExitError
 	}
-	p := makePlan(context.Background(), cfg, ts, opened)
+	p := makePlan(context.Background(), cfg, ts, opened, f.fleet.parallel, r.newProgress("plan", len(ts)))
 	switch *format {
 	case "json":
 		data, err := plan.JSON(p)
@@ -160,6 +171,8 @@ func (r *run) plan(args []string) int {
 			return ExitError
 		}
 		r.env.Stdout.Write(data)
+	case "markdown":
+		r.markdown(r.env.Stdout, p, cfg, *full, commentLimit)
 	default:
 		plan.Text(r.env.Stdout, p, plan.TextOptions{Color: r.env.color(), Full: *full})
 	}
@@ -172,6 +185,7 @@ func (r *run) plan(args []string) int {
 			fmt.Fprintf(r.env.Stdout, "\nSaved the plan to %s. Apply exactly these changes with:\n    mailzone apply -c %s %s\n", *out, cfg.File, *out)
 		}
 	}
+	r.stepSummary(p, cfg)
 	for _, z := range p.Errors() {
 		r.errorf("zone %s (provider %s): %s", z.Zone, z.Provider, z.Error)
 	}

@@ -41,6 +41,10 @@ type Config struct {
 	// Dir is the directory of the configuration file; relative paths in settings
 	// are taken from it.
 	Dir string
+	// RateShare, between 0 and 1, is the share of the provider's API rate limit
+	// this process may use (--rate-share 1/N when N jobs share one account).
+	// Zero means the whole limit.
+	RateShare float64
 }
 
 // Setting describes one key a provider type accepts.

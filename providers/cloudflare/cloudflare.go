@@ -136,6 +136,12 @@ func open(cfg providers.Config) (providers.Provider, error) {
 		o.Throttle = throttle.CloudflareDefaults()
 		o.Throttle.Rate = r
 	}
+	if cfg.RateShare > 0 {
+		if o.Throttle.Rate == 0 {
+			o.Throttle = throttle.CloudflareDefaults()
+		}
+		o.Throttle = o.Throttle.Share(cfg.RateShare)
+	}
 	return New(o)
 }
 

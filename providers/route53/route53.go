@@ -83,6 +83,16 @@ func open(cfg providers.Config) (providers.Provider, error) {
 		}
 		o.Throttle.Rate = r
 	}
+	if cfg.RateShare > 0 {
+		d := throttle.Route53Defaults()
+		if o.Throttle.Rate == 0 {
+			o.Throttle.Rate = d.Rate
+		}
+		if o.Throttle.Burst == 0 {
+			o.Throttle.Burst = d.Burst
+		}
+		o.Throttle = o.Throttle.Share(cfg.RateShare)
+	}
 	return New(o)
 }
 

@@ -362,3 +362,18 @@ func retryAfter(resp *http.Response) (time.Duration, bool) {
 	}
 	return 0, false
 }
+
+// Share returns c with its rate and burst scaled to the fraction f of the
+// limit, for a process that shares one account's limit with others. A zero or
+// out-of-range f leaves c as it is; the burst never drops below one request.
+func (c Config) Share(f float64) Config {
+	if f <= 0 || f >= 1 {
+		return c
+	}
+	c.Rate *= f
+	c.Burst = int(float64(c.Burst) * f)
+	if c.Burst < 1 {
+		c.Burst = 1
+	}
+	return c
+}

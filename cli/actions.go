@@ -1,0 +1,61 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/mailzone/mailzone/plan"
+	"github.com/mailzone/mailzone/schema"
+)
+
+// commentLimit keeps a markdown plan under GitHub's 65536-character comment limit.
+const commentLimit = 60000
+
+// summaryLimit keeps a plan under GitHub's 1 MiB job summary limit.
+const summaryLimit = 1000000
+
+// markdown renders the plan as a pull request comment, with the configuration's
+// warnings below it.
+func (r *run) markdown(w io.Writer, p *plan.Plan, cfg *schema.Config, full bool, limit int) error {
+	var warnings []string
+	if cfg != nil {
+		for _, d := range cfg.Warnings {
+			warnings = append(warnings, d.String())
+		}
+	}
+	return plan.Markdown(w, p, plan.MarkdownOptions{Warnings: warnings, Full: full, Limit: limit})
+}
+
+// stepSummary appends the plan as markdown to the file $GITHUB_STEP_SUMMARY names,
+// when running under GitHub Actions; the job's summary page then shows it.
+// Earlier steps' summaries in the file are kept.
+func (r *run) stepSummary(p *plan.Plan, cfg *schema.Config) {
+	if !r.env.actions() {
+		return
+	}
+	path := r.env.Getenv("GITHUB_STEP_SUMMARY")
+	if path == "" {
+		return
+	}
+	var b bytes.Buffer
+	if err := r.markdown(&b, p, cfg, false, summaryLimit); err != nil {
+		r.errorf("step summary: %v", err)
+		return
+	}
+	b.WriteString("\n")
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		r.errorf("step summary: %v", err)
+		return
+	}
+	// Scrub like every other output: the file is published with the run.
+	_, err = scrubber{w: f, secrets: r.secrets}.Write(b.Bytes())
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		r.errorf("step summary: %v", fmt.Errorf("%s: %w", path, err))
+	}
+}
