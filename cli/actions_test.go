@@ -25,7 +25,7 @@ func TestGitHubActions(t *testing.T) {
 	os.WriteFile(summary, []byte("# earlier step\n"), 0o644)
 	vars := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary, "TERMINAL": "1"}
 
-	r := mz(t, vars, "", "plan", "-c", cfg, "--detailed-exitcode")
+	r := mz(t, vars, "", "plan", "-c", cfg, "--detailed-exitcode", "--offline")
 	if r.code != 2 {
 		t.Fatalf("plan: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -47,7 +47,7 @@ func TestGitHubActions(t *testing.T) {
 	}
 
 	// A second step appends again.
-	if r := mz(t, vars, "", "plan", "-c", cfg, "--format", "markdown"); r.code != 0 || !strings.HasPrefix(r.stdout, "::warning ") ||
+	if r := mz(t, vars, "", "plan", "-c", cfg, "--format", "markdown", "--offline"); r.code != 0 || !strings.HasPrefix(r.stdout, "::warning ") ||
 		!strings.Contains(r.stdout, "\n"+plan.MarkdownMarker+"\n") || strings.Contains(r.stdout, "Plan: ") {
 		t.Fatalf("plan --format markdown: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -58,7 +58,7 @@ func TestGitHubActions(t *testing.T) {
 
 	// No prompt: apply without --yes refuses, even with a terminal.
 	before := readZones(t, cfg)
-	r = mz(t, vars, "yes\n", "apply", "-c", cfg)
+	r = mz(t, vars, "yes\n", "apply", "-c", cfg, "--offline")
 	if r.code != 1 || !strings.Contains(r.stdout, "::error::apply needs confirmation") || strings.Contains(r.stdout, "Apply these changes?") {
 		t.Fatalf("apply under Actions: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -74,7 +74,7 @@ func TestGitHubActionsErrors(t *testing.T) {
 	cfg := filepath.Join(dir, "mailzone.yaml")
 	os.WriteFile(cfg, []byte("version: 1\nproviders: {f: {type: zonefile, directory: .}}\ndomains:\n  a.example:\n    provider: f\n    spf: \"v=spf1 +all\"\n    dmarc: {policy: reject, ri: 3600}\n"), 0o644)
 	summary := filepath.Join(dir, "summary.md")
-	r := mz(t, map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary}, "", "plan", "-c", cfg, "--format", "markdown")
+	r := mz(t, map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary}, "", "plan", "-c", cfg, "--format", "markdown", "--offline")
 	if r.code != 1 {
 		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -90,7 +90,7 @@ func TestGitHubActionsErrors(t *testing.T) {
 
 func TestFormatMarkdownLocally(t *testing.T) {
 	cfg := quickstart(t)
-	r := mz(t, nil, "", "plan", "-c", cfg, "--format", "markdown", "-d", "old-brand.example")
+	r := mz(t, nil, "", "plan", "-c", cfg, "--format", "markdown", "-d", "old-brand.example", "--offline")
 	if r.code != 0 || !strings.HasPrefix(r.stdout, plan.MarkdownMarker+"\n") || !strings.Contains(r.stdout, "#### old-brand.example") {
 		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}

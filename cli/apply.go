@@ -11,6 +11,7 @@ import (
 	"github.com/mailzone/mailzone/plan"
 	"github.com/mailzone/mailzone/providers"
 	"github.com/mailzone/mailzone/rrset"
+	"github.com/mailzone/mailzone/schema"
 )
 
 func (r *run) apply(args []string) int {
@@ -18,6 +19,9 @@ func (r *run) apply(args []string) int {
 	var f planFlags
 	f.register(fs)
 	yes := fs.Bool("yes", false, "apply without asking")
+	noVerify := fs.Bool("no-verify", false, "do not check the authoritative nameservers after writing")
+	var vf verifyFlags
+	vf.register(fs)
 	full := fs.Bool("full", false, "show long values (DKIM keys) whole")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -29,6 +33,10 @@ func (r *run) apply(args []string) int {
 	ctx := context.Background()
 	var p *plan.Plan
 	var opened map[string]providers.Provider
+	var cfg *schema.Config
+	// fresh is set when the plan was made by this run without a pause for
+	// confirmation, so re-reading the zones to detect a stale plan adds nothing.
+	fresh := false
 	if len(pos) == 1 {
 		saved, err := plan.Read(pos[0])
 		if err != nil {
@@ -41,7 +49,7 @@ func (r *run) apply(args []string) int {
 		if f.config == "mailzone.yaml" && saved.Config != "" {
 			f.config = saved.Config
 		}
-		cfg := r.load(f.config)
+		cfg = r.load(f.config)
 		if cfg == nil {
 			return ExitError
 		}
@@ -62,13 +70,14 @@ func (r *run) apply(args []string) int {
 			fmt.Fprintln(r.env.Stderr, "mailzone: nothing was changed")
 			return ExitError
 		}
+		prepare(ctx, ts, opened)
 		p = saved
 	} else {
-		cfg, ts, o, ok := r.prepare(f)
+		c, ts, o, ok := r.prepare(f)
 		if !ok {
 			return ExitError
 		}
-		opened = o
+		cfg, opened = c, o
 		p = makePlan(ctx, cfg, ts, opened, f.fleet.parallel, r.newProgress("plan", len(ts)))
 		plan.Text(r.env.Stdout, p, plan.TextOptions{Color: r.env.color(), Full: *full})
 		if len(p.Errors()) > 0 {
@@ -81,6 +90,7 @@ func (r *run) apply(args []string) int {
 		if p.Counts().Total() == 0 {
 			return ExitOK
 		}
+		fresh = *yes
 		if !*yes {
 			if !r.env.StdinTerminal || r.env.actions() {
 				r.errorf("apply needs confirmation: run it on a terminal, pass --yes, or apply a saved plan file (plan -out FILE); nothing was changed")
@@ -107,7 +117,11 @@ func (r *run) apply(args []string) int {
 		}
 	}
 	staleMsgs := make([][]string, len(work))
-	forEach(len(work), f.fleet.parallel, r.newProgress("check", len(work)), func(i int) bool {
+	checkWork := len(work)
+	if fresh {
+		checkWork = 0
+	}
+	forEach(checkWork, f.fleet.parallel, r.newProgress("check", len(work)), func(i int) bool {
 		z := work[i]
 		changed, err := apply.Check(ctx, opened[z.Provider], z)
 		if err != nil {
@@ -148,6 +162,29 @@ func (r *run) apply(args []string) int {
 	}
 	c := p.Counts()
 	fmt.Fprintf(r.env.Stdout, "\nApply complete: %d added, %d changed, %d deleted.\n", c.Add, c.Change, c.Delete)
+	if *noVerify {
+		fmt.Fprintln(r.env.Stdout, "Not verified (--no-verify): run mailzone verify to check every nameserver.")
+		return ExitOK
+	}
+	checks := checksFromPlan(cfg, work)
+	var live []zoneCheck
+	for i, c := range checks {
+		staged, _ := opened[work[i].Provider].(providers.Staged)
+		explicit := len(vf.nameservers) > 0 || (c.domain != nil && len(c.domain.Verify.Nameservers) > 0)
+		if staged != nil && staged.Staged() && !explicit {
+			fmt.Fprintf(r.env.Stdout, "zone %s: written to its zone file; not verified, since it is live only once a nameserver loads it (run mailzone verify then, or set verify.nameservers)\n", c.zone)
+			continue
+		}
+		live = append(live, c)
+	}
+	if len(live) == 0 {
+		return ExitOK
+	}
+	verified, _ := r.verifyAll(cfg, live, vf, f.resolver, f.fleet.parallel, false)
+	if !verified {
+		fmt.Fprintln(r.env.Stderr, "mailzone: the changes were written, but not every nameserver serves them yet (exit 3). Run mailzone verify to check again.")
+		return ExitUnverified
+	}
 	return ExitOK
 }
 

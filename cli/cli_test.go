@@ -77,7 +77,7 @@ func TestQuickstart(t *testing.T) {
 	cfg := quickstart(t)
 	before := readZones(t, cfg)
 
-	r := mz(t, nil, "", "plan", "-c", cfg)
+	r := mz(t, nil, "", "plan", "--offline", "-c", cfg)
 	if r.code != 0 {
 		t.Fatalf("plan: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -98,12 +98,12 @@ func TestQuickstart(t *testing.T) {
 	if strings.Contains(r.stdout, "\x1b[") {
 		t.Error("colors without a terminal")
 	}
-	if r := mz(t, nil, "", "plan", "-c", cfg, "--detailed-exitcode"); r.code != 2 {
+	if r := mz(t, nil, "", "plan", "--offline", "-c", cfg, "--detailed-exitcode"); r.code != 2 {
 		t.Errorf("plan --detailed-exitcode with changes: exit %d", r.code)
 	}
 
 	// Without a terminal and without --yes, apply refuses and writes nothing.
-	r = mz(t, nil, "", "apply", "-c", cfg)
+	r = mz(t, nil, "", "apply", "--offline", "-c", cfg)
 	if r.code != 1 || !strings.Contains(r.stderr, "apply needs confirmation") {
 		t.Fatalf("apply without --yes: exit %d\n%s", r.code, r.stderr)
 	}
@@ -111,11 +111,11 @@ func TestQuickstart(t *testing.T) {
 		t.Fatal("apply without confirmation changed zone files")
 	}
 
-	r = mz(t, nil, "", "apply", "-c", cfg, "--yes")
+	r = mz(t, nil, "", "apply", "--offline", "-c", cfg, "--yes")
 	if r.code != 0 {
 		t.Fatalf("apply: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	r = mz(t, nil, "", "plan", "-c", cfg, "--detailed-exitcode")
+	r = mz(t, nil, "", "plan", "--offline", "-c", cfg, "--detailed-exitcode")
 	if r.code != 0 || !strings.Contains(r.stdout, "No changes.") {
 		t.Fatalf("second plan: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -169,7 +169,7 @@ func equalMaps(a, b map[string]string) bool {
 func TestSavedPlan(t *testing.T) {
 	cfg := quickstart(t)
 	planFile := filepath.Join(t.TempDir(), "plan.json")
-	if r := mz(t, nil, "", "plan", "-c", cfg, "-out", planFile); r.code != 0 {
+	if r := mz(t, nil, "", "plan", "--offline", "-c", cfg, "-out", planFile); r.code != 0 {
 		t.Fatalf("plan -out: %d %s", r.code, r.stderr)
 	}
 	// Someone edits a record the plan read: the verification token beside SPF.
@@ -178,7 +178,7 @@ func TestSavedPlan(t *testing.T) {
 	edited := strings.Replace(string(data), "google-site-verification=4ac9Xq1vT0mOlY7fz3lK", "google-site-verification=NEW", 1)
 	os.WriteFile(zf, []byte(edited), 0o644)
 	before := readZones(t, cfg)
-	r := mz(t, nil, "", "apply", "-c", cfg, planFile)
+	r := mz(t, nil, "", "apply", "--offline", "-c", cfg, planFile)
 	if r.code != 1 || !strings.Contains(r.stderr, "zone acme-shop.example: acme-shop.example. TXT changed since the plan was made") ||
 		!strings.Contains(r.stderr, "the plan is stale; nothing was changed") {
 		t.Fatalf("stale apply: exit %d\n%s", r.code, r.stderr)
@@ -187,13 +187,13 @@ func TestSavedPlan(t *testing.T) {
 		t.Fatal("a stale plan changed zone files")
 	}
 	// A fresh plan applies without asking, and leaves nothing to do.
-	if r := mz(t, nil, "", "plan", "-c", cfg, "-out", planFile); r.code != 0 {
+	if r := mz(t, nil, "", "plan", "--offline", "-c", cfg, "-out", planFile); r.code != 0 {
 		t.Fatalf("plan -out: %d %s", r.code, r.stderr)
 	}
 	if r := mz(t, nil, "", "apply", planFile, "-c", cfg); r.code != 0 {
 		t.Fatalf("apply plan: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if r := mz(t, nil, "", "plan", "-c", cfg, "--detailed-exitcode"); r.code != 0 {
+	if r := mz(t, nil, "", "plan", "--offline", "-c", cfg, "--detailed-exitcode"); r.code != 0 {
 		t.Fatalf("plan after apply: exit %d\n%s", r.code, r.stdout)
 	}
 	if strings.Contains(readZones(t, cfg)["acme-shop.example.zone"], "google-site-verification=NEW") == false {
@@ -204,7 +204,7 @@ func TestSavedPlan(t *testing.T) {
 func TestPromptOnTerminal(t *testing.T) {
 	cfg := quickstart(t)
 	before := readZones(t, cfg)
-	r := mz(t, map[string]string{"TERMINAL": "1", "NO_COLOR": "1"}, "no\n", "apply", "-c", cfg)
+	r := mz(t, map[string]string{"TERMINAL": "1", "NO_COLOR": "1"}, "no\n", "apply", "--offline", "-c", cfg)
 	if r.code != 1 || !strings.Contains(r.stdout, "Apply these changes? Only 'yes' will be accepted:") || !strings.Contains(r.stdout, "Apply cancelled; nothing was changed.") {
 		t.Fatalf("exit %d\n%s", r.code, r.stdout)
 	}
@@ -214,7 +214,7 @@ func TestPromptOnTerminal(t *testing.T) {
 	if !equalMaps(before, readZones(t, cfg)) {
 		t.Fatal("a cancelled apply changed zone files")
 	}
-	r = mz(t, map[string]string{"TERMINAL": "1"}, "yes\n", "apply", "-c", cfg)
+	r = mz(t, map[string]string{"TERMINAL": "1"}, "yes\n", "apply", "--offline", "-c", cfg)
 	if r.code != 0 || !strings.Contains(r.stdout, "\x1b[") {
 		t.Fatalf("exit %d, colored %v\n%s%s", r.code, strings.Contains(r.stdout, "\x1b["), r.stdout, r.stderr)
 	}
@@ -224,7 +224,7 @@ func TestConfigErrors(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "mailzone.yaml")
 	os.WriteFile(cfg, []byte("version: 1\nproviders: {f: {type: zonefile, directory: .}}\ndomains:\n  a.example: {provider: f, mx: [a.example.net, b.example.net]}\n"), 0o644)
-	r := mz(t, nil, "", "plan", "-c", cfg)
+	r := mz(t, nil, "", "plan", "--offline", "-c", cfg)
 	want := cfg + ":4:32: domains.a.example.mx: mailzone manages a single MX per domain"
 	if r.code != 1 || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "1 error(s); nothing was changed") {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
@@ -240,7 +240,7 @@ func TestMissingZoneFile(t *testing.T) {
 	cfg := filepath.Join(dir, "mailzone.yaml")
 	os.WriteFile(cfg, []byte("version: 1\nproviders: {f: {type: zonefile, directory: zones}}\ndomains:\n  a.example: {provider: f, mx: mx.example.net}\n"), 0o644)
 	os.Mkdir(filepath.Join(dir, "zones"), 0o755)
-	r := mz(t, nil, "", "plan", "-c", cfg)
+	r := mz(t, nil, "", "plan", "--offline", "-c", cfg)
 	if r.code != 1 || !strings.Contains(r.stdout, "zone a.example (provider f): error:") || !strings.Contains(r.stderr, "a.example.zone") {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
@@ -248,11 +248,11 @@ func TestMissingZoneFile(t *testing.T) {
 
 func TestJSONFormat(t *testing.T) {
 	cfg := quickstart(t)
-	r := mz(t, nil, "", "plan", "-c", cfg, "--format", "json", "-d", "acme-shop.example")
+	r := mz(t, nil, "", "plan", "--offline", "-c", cfg, "--format", "json", "-d", "acme-shop.example")
 	if r.code != 0 || !strings.HasPrefix(r.stdout, "{\n  \"format_version\": 1,") || strings.Contains(r.stdout, "northwind") {
 		t.Fatalf("exit %d\n%s", r.code, r.stdout)
 	}
-	if r := mz(t, nil, "", "plan", "-c", cfg, "-d", "nope.example"); r.code != 1 || !strings.Contains(r.stderr, "domain nope.example is not in") {
+	if r := mz(t, nil, "", "plan", "--offline", "-c", cfg, "-d", "nope.example"); r.code != 1 || !strings.Contains(r.stderr, "domain nope.example is not in") {
 		t.Fatalf("unknown -d: exit %d %s", r.code, r.stderr)
 	}
 }

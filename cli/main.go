@@ -26,12 +26,18 @@ var Version = ""
 const usage = `mailzone keeps the mail DNS records of many domains as YAML and makes providers match it.
 
 Usage:
-  mailzone plan   [-c mailzone.yaml] [-d DOMAIN]... [-out FILE] [--format text|json] [--detailed-exitcode]
-  mailzone apply  [-c mailzone.yaml] [FILE] [--yes]
-  mailzone lint   [-c mailzone.yaml] --offline
+  mailzone plan   [-c mailzone.yaml] [-d DOMAIN]... [-out FILE] [--format text|json|markdown] [--detailed-exitcode] [--offline]
+  mailzone apply  [-c mailzone.yaml] [FILE] [--yes] [--no-verify] [--verify-timeout 5m] [--offline]
+  mailzone verify [-c mailzone.yaml] [-d DOMAIN]... [--nameserver IP:PORT]... [--verify-timeout 5m]
+  mailzone lint   [-c mailzone.yaml] [-d DOMAIN]... [--offline]
+  mailzone import  [-c mailzone.yaml] --provider NAME [--zone ZONE] DOMAIN...
+  mailzone onboard [-c mailzone.yaml] DOMAIN --provider NAME --profile NAME [--dkim-selector S] [--dkim-algorithm rsa|ed25519] [--key-dir keys]
+  mailzone dkim rotate [-c mailzone.yaml] DOMAIN --selector NEW [--dkim-algorithm rsa|ed25519] [--key-dir keys]
   mailzone version
 
-Exit codes: 0 success; 1 error; 2 changes pending (plan --detailed-exitcode); 3 applied but not verified in time.
+Common flags: --resolver HOST:PORT (lint and NS discovery), --parallel N, --shard K/N, --rate-share K/N.
+
+Exit codes: 0 success; 1 error; 2 changes pending (plan --detailed-exitcode) or drift (verify); 3 applied but not verified in time.
 `
 
 // Main runs the command line args and returns the exit code.
@@ -52,6 +58,14 @@ func Main(args []string, env Env) int {
 		return r.apply(rest)
 	case "lint":
 		return r.lint(rest)
+	case "verify":
+		return r.verify(rest)
+	case "import":
+		return r.importCmd(rest)
+	case "onboard":
+		return r.onboard(rest)
+	case "dkim":
+		return r.dkimCmd(rest)
 	case "version", "--version", "-version":
 		fmt.Fprintln(env.Stdout, "mailzone", version())
 		return ExitOK
@@ -77,6 +91,8 @@ func version() string {
 type run struct {
 	env     Env
 	secrets *[]string
+	// refused are the domains lint refused to plan.
+	refused map[string]bool
 }
 
 // multi is a repeatable string flag.
@@ -89,6 +105,7 @@ func (m *multi) Set(s string) error { *m = append(*m, s); return nil }
 // `apply plan.json --yes`.
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	fs.SetOutput(io.Discard)
+	probeFlags(fs, args)
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -144,6 +161,15 @@ func (r *run) load(path string) *schema.Config {
 // diagnostics prints findings to stderr, and as workflow commands under GitHub
 // Actions so they annotate the pull request.
 func (r *run) diagnostics(ds schema.Diagnostics) {
+	r.annotate(ds)
+	for _, d := range ds {
+		fmt.Fprintln(r.env.Stderr, d.String())
+	}
+}
+
+// annotate prints findings as GitHub workflow commands under GitHub Actions,
+// so they annotate the pull request at the line they concern.
+func (r *run) annotate(ds schema.Diagnostics) {
 	for _, d := range ds {
 		if r.env.actions() {
 			kind := "error"
@@ -156,7 +182,6 @@ func (r *run) diagnostics(ds schema.Diagnostics) {
 			}
 			fmt.Fprintf(r.env.Stdout, "::%s file=%s,line=%d,col=%d::%s\n", kind, d.Pos.File, d.Pos.Line, d.Pos.Col, escapeAnnotation(msg))
 		}
-		fmt.Fprintln(r.env.Stderr, d.String())
 	}
 }
 

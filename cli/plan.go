@@ -83,6 +83,7 @@ func (r *run) openProviders(cfg *schema.Config, ts []*target, share float64) (ma
 // time; the plan lists zones in target order whatever the timing.
 func makePlan(ctx context.Context, cfg *schema.Config, ts []*target, opened map[string]providers.Provider, parallel int, prog *progress) *plan.Plan {
 	p := &plan.Plan{FormatVersion: plan.FormatVersion, Config: cfg.File, Zones: make([]*plan.Zone, len(ts))}
+	prepare(ctx, ts, opened)
 	forEach(len(ts), parallel, prog, func(i int) bool {
 		t := ts[i]
 		observed, err := opened[t.provider].Records(ctx, t.zone)
@@ -99,11 +100,44 @@ func makePlan(ctx context.Context, cfg *schema.Config, ts []*target, opened map[
 	return p
 }
 
+// withoutDomains drops the named domains from targets, and targets left empty.
+func withoutDomains(ts []*target, drop map[string]bool) []*target {
+	var out []*target
+	for _, t := range ts {
+		var keep []*schema.Domain
+		for _, d := range t.domains {
+			if !drop[d.Name] {
+				keep = append(keep, d)
+			}
+		}
+		if len(keep) > 0 {
+			out = append(out, &target{zone: t.zone, provider: t.provider, domains: keep})
+		}
+	}
+	return out
+}
+
+// prepare lets each provider that can find many zones at once do so, before
+// the zones are read one by one.
+func prepare(ctx context.Context, ts []*target, opened map[string]providers.Provider) {
+	zones := map[string][]string{}
+	for _, t := range ts {
+		zones[t.provider] = append(zones[t.provider], t.zone)
+	}
+	for name, zs := range zones {
+		if p, ok := opened[name].(providers.Preparer); ok {
+			p.Prepare(ctx, zs)
+		}
+	}
+}
+
 // planFlags are the flags plan and apply share.
 type planFlags struct {
-	config  string
-	domains multi
-	fleet   fleetFlags
+	config   string
+	domains  multi
+	fleet    fleetFlags
+	offline  bool
+	resolver string
 }
 
 func (f *planFlags) register(fs *flag.FlagSet) {
@@ -112,6 +146,8 @@ func (f *planFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.domains, "d", "limit to this domain (repeatable)")
 	fs.Var(&f.domains, "domain", "limit to this domain (repeatable)")
 	f.fleet.register(fs)
+	fs.BoolVar(&f.offline, "offline", false, "skip the checks that need DNS (lint) before planning")
+	fs.StringVar(&f.resolver, "resolver", "", "recursive resolver (host:port) for lint and NS discovery (default: defaults.resolver, then /etc/resolv.conf)")
 }
 
 // prepare loads the configuration, selects targets and opens their providers.
@@ -131,6 +167,21 @@ func (r *run) prepare(f planFlags) (*schema.Config, []*target, map[string]provid
 	if err != nil {
 		r.errorf("%v", err)
 		return nil, nil, nil, false
+	}
+	if !f.offline {
+		var ds []*schema.Domain
+		for _, t := range ts {
+			ds = append(ds, t.domains...)
+		}
+		bad, _, ok := r.lintOnline(context.Background(), cfg, ds, f.resolver, f.fleet.parallel)
+		if !ok {
+			return nil, nil, nil, false
+		}
+		if len(bad) > 0 {
+			ts = withoutDomains(ts, bad)
+			r.refused = bad
+			r.errorf("%d domain(s) not planned because the checks above found errors: fix them, or pass --offline to plan without the checks that need DNS", len(bad))
+		}
 	}
 	opened, ok := r.openProviders(cfg, ts, share)
 	if !ok {
@@ -190,33 +241,10 @@ func (r *run) plan(args []string) int {
 		r.errorf("zone %s (provider %s): %s", z.Zone, z.Provider, z.Error)
 	}
 	switch {
-	case len(p.Errors()) > 0:
+	case len(p.Errors()) > 0 || len(r.refused) > 0:
 		return ExitError
 	case *detailed && p.Counts().Total() > 0:
 		return ExitChanges
 	}
-	return ExitOK
-}
-
-func (r *run) lint(args []string) int {
-	fs := flag.NewFlagSet("lint", flag.ContinueOnError)
-	config := fs.String("c", "mailzone.yaml", "configuration file")
-	fs.StringVar(config, "config", "mailzone.yaml", "configuration file")
-	offline := fs.Bool("offline", false, "only the checks that need no DNS")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return r.usageError("lint", err)
-	}
-	if len(pos) > 0 {
-		return r.usageError("lint", fmt.Errorf("unexpected argument %q", pos[0]))
-	}
-	cfg := r.load(*config)
-	if cfg == nil {
-		return ExitError
-	}
-	if !*offline {
-		fmt.Fprintln(r.env.Stderr, "mailzone lint: the checks that need DNS are not built yet; ran the offline checks only")
-	}
-	fmt.Fprintf(r.env.Stdout, "%s: %d domain(s), no errors, %d warning(s)\n", cfg.File, len(cfg.Domains), len(cfg.Warnings))
 	return ExitOK
 }

@@ -39,9 +39,13 @@ func Text(w io.Writer, p *Plan, o TextOptions) error {
 	if n := len(p.Errors()); n > 0 {
 		t.printf("%s %d zone(s) could not be read; they are not planned.\n", t.paint(red, "Error:"), n)
 	}
-	if c.Total() == 0 {
+	switch {
+	case c.Total() == 0 && len(p.Errors()) > 0:
+		// Not "the zones match": some were never read.
+		t.printf("%s\n", t.paint(bold, "No changes in the zones that were read."))
+	case c.Total() == 0:
 		t.printf("%s\n", t.paint(bold, "No changes. The zones match the configuration."))
-	} else {
+	default:
 		t.printf("%s %d to add, %d to change, %d to delete.\n", t.paint(bold, "Plan:"), c.Add, c.Change, c.Delete)
 	}
 	return t.err

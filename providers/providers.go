@@ -30,6 +30,23 @@ type Provider interface {
 	Apply(ctx context.Context, zone string, edits []rrset.Edit) (written int, err error)
 }
 
+// Preparer is implemented by providers that find many zones more cheaply
+// together than one at a time (listing an account's zones by page instead of
+// one lookup per zone). Callers pass every zone they are about to read; a
+// provider may do nothing. Errors are not fatal: zones not found here are looked
+// up one by one later, which reports any problem with the zone itself.
+type Preparer interface {
+	Prepare(ctx context.Context, zones []string)
+}
+
+// Staged is implemented by providers whose writes are not live DNS until
+// something else deploys them, such as zone files that a nameserver loads later.
+// apply does not wait for the nameservers of such zones unless nameservers to
+// ask are configured explicitly (verify.nameservers or --nameserver).
+type Staged interface {
+	Staged() bool
+}
+
 // Config is one provider block of mailzone.yaml after ${VAR} expansion.
 type Config struct {
 	// Name is the block's key under providers:, for messages.

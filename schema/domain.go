@@ -2,6 +2,7 @@ package schema
 
 import (
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -451,7 +452,7 @@ func (l *loader) dkim(n *yaml.Node, field string) []Selector {
 				if !filepath.IsAbs(path) {
 					path = filepath.Join(l.dir, path)
 				}
-				data, err := os.ReadFile(path)
+				data, err := readKeyFile(path)
 				if err != nil {
 					l.errorf(q.v, q.field, "cannot read key file: %v", err)
 					ok = false
@@ -616,4 +617,33 @@ func (l *loader) txtField(key string, n *yaml.Node, field string, d *Domain, dma
 		}
 	}
 	return f
+}
+
+// maxKeyFile bounds a key file: a 16384-bit RSA private key in PEM is under 13 KiB.
+const maxKeyFile = 1 << 20
+
+// readKeyFile reads a key file named by the configuration. Only a regular file
+// of at most maxKeyFile bytes is read, so a path such as /dev/zero or a FIFO in a
+// pull request cannot hang or exhaust a CI run.
+func readKeyFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxKeyFile {
+		return nil, fmt.Errorf("%s: larger than %d bytes, not a key file", path, maxKeyFile)
+	}
+	return data, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 )
 
@@ -52,6 +53,27 @@ func writeAtomic(path string, data []byte) (err error) {
 	}
 	defer d.Close()
 	return d.Sync()
+}
+
+// removeStale removes the temporary files that writes of the zone file at path
+// left behind when their process was killed between creating and renaming them
+// (SIGKILL runs no cleanup). Call it with the zone's lock held: every write of
+// the zone happens under that lock, so none of the files is in use.
+func removeStale(path string) {
+	if p, err := filepath.EvalSymlinks(path); err == nil {
+		path = p
+	}
+	prefix := "." + filepath.Base(path) + ".tmp"
+	entries, err := os.ReadDir(filepath.Dir(path))
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), prefix)
+		if ok && rest != "" && strings.Trim(rest, "0123456789") == "" && e.Type().IsRegular() {
+			os.Remove(filepath.Join(filepath.Dir(path), e.Name()))
+		}
+	}
 }
 
 // fileLocks holds one semaphore per zone file path, serializing applies within

@@ -176,6 +176,7 @@ func (p *Provider) Apply(ctx context.Context, zone string, edits []rrset.Edit) (
 		return 0, fmt.Errorf("%s: lock: %w", shown, err)
 	}
 	defer unlock()
+	removeStale(disk)
 
 	text, err := readZone(disk, shown)
 	if err != nil {
@@ -233,3 +234,8 @@ func edit(text, zone, path string, edits []rrset.Edit, now time.Time) (out strin
 	}
 	return out, true, nil
 }
+
+// Staged reports true: zone files are live only once a nameserver loads them,
+// so apply does not wait for nameservers after writing them unless told which
+// to ask.
+func (p *Provider) Staged() bool { return true }

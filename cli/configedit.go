@@ -1,0 +1,255 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/mailzone/mailzone/schema"
+)
+
+// The configuration file is edited as text, never re-serialized: new lines are
+// inserted at the end of a block mapping with the indentation of its entries, so
+// every other byte of the file (comments, blank lines, quoting, flow style) stays
+// as the user wrote it. The yaml.v3 node tree only locates the mapping.
+
+// configEdit is a configuration file being edited.
+type configEdit struct {
+	path  string
+	data  []byte
+	root  *yaml.Node // the document's top-level mapping
+	eol   string     // the file's line ending
+	lines []string   // data split after each newline
+}
+
+func readConfigEdit(path string) (*configEdit, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("%s: not valid YAML: %w", path, err)
+	}
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("%s: the top level is not a mapping", path)
+	}
+	e := &configEdit{path: path, data: data, root: doc.Content[0], eol: "\n"}
+	if bytes.Contains(data, []byte("\r\n")) {
+		e.eol = "\r\n"
+	}
+	e.lines = strings.SplitAfter(string(data), "\n")
+	if e.lines[len(e.lines)-1] == "" {
+		e.lines = e.lines[:len(e.lines)-1]
+	}
+	return e, nil
+}
+
+// lookup returns the key and value nodes of key in mapping m.
+func lookupKey(m *yaml.Node, key string) (*yaml.Node, *yaml.Node) {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil, nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i], m.Content[i+1]
+		}
+	}
+	return nil, nil
+}
+
+// indentOf counts the leading spaces of a line.
+func indentOf(line string) int {
+	return len(line) - len(strings.TrimLeft(line, " "))
+}
+
+// isBlankOrComment reports whether a line holds no YAML content.
+func isBlankOrComment(line string) bool {
+	t := strings.TrimSpace(line)
+	return t == "" || strings.HasPrefix(t, "#")
+}
+
+// blockEnd returns the index of the line before which new entries of a block
+// mapping go: after its last line of content, and after comments indented at
+// least as deep as its keys (a commented-out entry), but before blank lines and
+// less indented comments that introduce what follows. firstLine is the 1-based
+// line of the mapping's first key and indent its column minus one.
+func (e *configEdit) blockEnd(firstLine, indent int) int {
+	end := firstLine // index after the first key's line
+	for i := firstLine; i < len(e.lines); i++ {
+		l := e.lines[i]
+		if isBlankOrComment(l) {
+			if strings.TrimSpace(l) != "" && indentOf(l) >= indent && end == i {
+				end = i + 1
+			}
+			continue
+		}
+		if indentOf(l) < indent || strings.HasPrefix(l, "---") || strings.HasPrefix(l, "...") {
+			break
+		}
+		end = i + 1
+	}
+	return end
+}
+
+// insert returns the file with lines (without line endings) inserted before
+// line index at, and checks that removing them gives the file back.
+func (e *configEdit) insert(at int, lines []string) ([]byte, error) {
+	var ins strings.Builder
+	for _, l := range lines {
+		ins.WriteString(l + e.eol)
+	}
+	before := strings.Join(e.lines[:at], "")
+	after := strings.Join(e.lines[at:], "")
+	fix := ""
+	if before != "" && !strings.HasSuffix(before, "\n") {
+		fix = e.eol // the file ended without a newline
+	}
+	out := before + fix + ins.String() + after
+	if before+after != string(e.data) || strings.Replace(out, fix+ins.String(), "", 1) != string(e.data) {
+		return nil, fmt.Errorf("%s: internal error: the edit would change other lines; nothing was written", e.path)
+	}
+	return []byte(out), nil
+}
+
+// childIndent guesses the indentation step of nested mappings from the file:
+// the distance between a domain's key and its first field, else 2.
+func (e *configEdit) childIndent() int {
+	_, domains := lookupKey(e.root, "domains")
+	if domains != nil && domains.Kind == yaml.MappingNode && domains.Style&yaml.FlowStyle == 0 {
+		for i := 0; i+1 < len(domains.Content); i += 2 {
+			k, v := domains.Content[i], domains.Content[i+1]
+			if v.Kind == yaml.MappingNode && v.Style&yaml.FlowStyle == 0 && len(v.Content) > 0 && v.Content[0].Column > k.Column {
+				return v.Content[0].Column - k.Column
+			}
+		}
+	}
+	for _, n := range e.root.Content {
+		if n.Kind == yaml.MappingNode && n.Style&yaml.FlowStyle == 0 && len(n.Content) > 0 && n.Content[0].Column > 1 {
+			return n.Content[0].Column - 1
+		}
+	}
+	return 2
+}
+
+// addDomain inserts a domain entry (its field lines, unindented) at the end of
+// the domains: mapping.
+func (e *configEdit) addDomain(name string, fields []string) ([]byte, error) {
+	key, domains := lookupKey(e.root, "domains")
+	if key == nil {
+		return nil, fmt.Errorf("%s has no domains: mapping", e.path)
+	}
+	step := e.childIndent()
+	entry := func(indent int) []string {
+		pad := strings.Repeat(" ", indent)
+		out := []string{pad + yamlScalar(name) + ":"}
+		for _, f := range fields {
+			out = append(out, pad+strings.Repeat(" ", step)+f)
+		}
+		return out
+	}
+	switch {
+	case domains.Kind == yaml.MappingNode && domains.Style&yaml.FlowStyle == 0 && len(domains.Content) > 0:
+		first := domains.Content[0]
+		return e.insert(e.blockEnd(first.Line, first.Column-1), entry(first.Column-1))
+	case domains.Kind == yaml.ScalarNode && domains.Tag == "!!null" && strings.TrimSpace(strings.SplitN(e.lines[key.Line-1], ":", 2)[1]) == "":
+		// "domains:" with nothing after it yet.
+		return e.insert(e.blockEnd(key.Line, key.Column), entry(key.Column-1+step))
+	case domains.Kind == yaml.MappingNode && len(domains.Content) == 0 && key.Line == domains.Line:
+		// "domains: {}": the {} goes, the entry follows on the next lines.
+		l := e.lines[key.Line-1]
+		i := strings.Index(l[key.Column-1:], "{}")
+		if i < 0 {
+			break
+		}
+		i += key.Column - 1
+		head := strings.TrimRight(l[:i], " ") + l[i+2:]
+		e2 := *e
+		e2.lines = append(append(append([]string(nil), e.lines[:key.Line-1]...), head), e.lines[key.Line:]...)
+		e2.data = []byte(strings.Join(e2.lines, ""))
+		return e2.insert(key.Line, entry(key.Column-1+step))
+	}
+	return nil, fmt.Errorf("%s: domains: is written in flow style ({...}); write it as a block mapping to let mailzone add domains", e.path)
+}
+
+// addSelector inserts a DKIM selector line ("sel: {...}") into a domain's dkim
+// mapping, adding the mapping when the domain has none.
+func (e *configEdit) addSelector(domain, line string) ([]byte, error) {
+	_, domains := lookupKey(e.root, "domains")
+	dk, dv := lookupKey(domains, domain)
+	if dk == nil {
+		return nil, fmt.Errorf("domain %s is not in %s", domain, e.path)
+	}
+	if dv.Kind != yaml.MappingNode || dv.Style&yaml.FlowStyle != 0 || len(dv.Content) == 0 {
+		return nil, fmt.Errorf("%s: domain %s is written in flow style ({...}); write it as a block mapping, or add the selector by hand", e.path, domain)
+	}
+	step := dv.Content[0].Column - dk.Column
+	kk, kv := lookupKey(dv, "dkim")
+	switch {
+	case kk == nil:
+		pad := strings.Repeat(" ", dv.Content[0].Column-1)
+		return e.insert(e.blockEnd(dv.Content[0].Line, dv.Content[0].Column-1), []string{pad + "dkim:", pad + strings.Repeat(" ", step) + line})
+	case kv.Kind == yaml.MappingNode && kv.Style&yaml.FlowStyle == 0 && len(kv.Content) > 0:
+		first := kv.Content[0]
+		return e.insert(e.blockEnd(first.Line, first.Column-1), []string{strings.Repeat(" ", first.Column-1) + line})
+	}
+	return nil, fmt.Errorf("%s: the dkim mapping of %s is written in flow style ({...}); write it as a block mapping, or add the selector by hand", e.path, domain)
+}
+
+// checkEdit loads the edited configuration and checks that every domain but
+// the one edited publishes exactly what it did before.
+func checkEdit(before *schema.Config, path string, data []byte, env func(string) (string, bool), edited string) (*schema.Config, error) {
+	after, err := schema.Parse(path, data, env)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range before.Domains {
+		if d.Name == edited {
+			continue
+		}
+		n := after.Domain(d.Name)
+		if n == nil || !reflect.DeepEqual(d.Records(), n.Records()) || d.Provider != n.Provider || d.Zone != n.Zone {
+			return nil, fmt.Errorf("internal error: the edit would change domain %s; nothing was written", d.Name)
+		}
+	}
+	if after.Domain(edited) == nil {
+		return nil, fmt.Errorf("internal error: %s is not in the edited configuration; nothing was written", edited)
+	}
+	return after, nil
+}
+
+// writeAtomic replaces path with data: a temporary file in the same directory,
+// synced, then renamed over it, with the old file's permissions.
+func writeAtomic(path string, data []byte) error {
+	mode := os.FileMode(0o644)
+	if st, err := os.Stat(path); err == nil {
+		mode = st.Mode().Perm()
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(mode); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

@@ -1,0 +1,236 @@
+package cli
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/mailzone/mailzone/dkim"
+	"github.com/mailzone/mailzone/schema"
+)
+
+// keyFlags are the flags of the commands that make a DKIM key.
+type keyFlags struct {
+	config    string
+	algorithm string
+	keyDir    string
+}
+
+func (f *keyFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.config, "c", "mailzone.yaml", "configuration file")
+	fs.StringVar(&f.config, "config", "mailzone.yaml", "configuration file")
+	fs.StringVar(&f.algorithm, "dkim-algorithm", "rsa", "DKIM key algorithm: rsa (2048 bits) or ed25519")
+	fs.StringVar(&f.keyDir, "key-dir", "keys", "directory for private keys, relative to the configuration file")
+}
+
+// defaultSelector is mz<yyyymm>, so the selector tells when its key was made.
+func defaultSelector(now time.Time) string { return "mz" + now.Format("200601") }
+
+// newKey generates a DKIM private key and returns it as a PKCS #8 PEM block.
+func newKey(algorithm string) ([]byte, error) {
+	var key any
+	switch algorithm {
+	case "rsa":
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			return nil, err
+		}
+		key = k
+	case "ed25519":
+		_, k, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			return nil, err
+		}
+		key = k
+	default:
+		return nil, fmt.Errorf("--dkim-algorithm must be rsa or ed25519, not %q", algorithm)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
+}
+
+// keyFile is a private key written for a selector.
+type keyFile struct {
+	path    string // on disk
+	ref     string // as key_file names it: relative to the configuration's directory when inside it
+	created []string
+}
+
+// writeKey writes a new private key to <keyDir>/<domain>/<selector>.pem with
+// mode 0600, creating the directories with mode 0700. An existing file is never
+// overwritten.
+func writeKey(cfgDir, keyDir, domain, selector string, pemData []byte) (*keyFile, error) {
+	dir := keyDir
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(cfgDir, dir)
+	}
+	kf := &keyFile{path: filepath.Join(dir, domain, selector+".pem")}
+	for _, d := range []string{dir, filepath.Join(dir, domain)} {
+		if _, err := os.Stat(d); errors.Is(err, fs.ErrNotExist) {
+			if err := os.Mkdir(d, 0o700); err != nil {
+				kf.remove()
+				return nil, err
+			}
+			kf.created = append(kf.created, d)
+		}
+	}
+	f, err := os.OpenFile(kf.path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		kf.remove()
+		if errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("%s already exists; choose another selector (--selector) or move the old key away", kf.path)
+		}
+		return nil, err
+	}
+	_, err = f.Write(pemData)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(kf.path)
+		kf.remove()
+		return nil, err
+	}
+	kf.created = append(kf.created, kf.path)
+	kf.ref = kf.path
+	if rel, err := filepath.Rel(cfgDir, kf.path); err == nil && !strings.HasPrefix(rel, "..") {
+		kf.ref = filepath.ToSlash(rel)
+	}
+	return kf, nil
+}
+
+// remove deletes what writeKey created, newest first, when the edit that
+// needed the key fails.
+func (kf *keyFile) remove() {
+	for i := len(kf.created) - 1; i >= 0; i-- {
+		os.Remove(kf.created[i])
+	}
+	kf.created = nil
+}
+
+// publicSummary describes the public half of a key for output; the private
+// key is never printed.
+func publicSummary(pemData []byte) string {
+	k, _ := dkim.LoadKeyFile(pemData)
+	if k.Algorithm == "rsa" {
+		return fmt.Sprintf("RSA %d-bit", k.Bits)
+	}
+	return "Ed25519"
+}
+
+// dkimCmd dispatches the dkim subcommands.
+func (r *run) dkimCmd(args []string) int {
+	if len(args) == 0 {
+		return r.usageError("dkim", fmt.Errorf("name a subcommand: rotate"))
+	}
+	switch args[0] {
+	case "rotate":
+		return r.rotate(args[1:])
+	}
+	return r.usageError("dkim", fmt.Errorf("unknown subcommand %q; the subcommand is rotate", args[0]))
+}
+
+// rotate adds a new selector with a new key beside a domain's old ones.
+func (r *run) rotate(args []string) int {
+	fs := flag.NewFlagSet("dkim rotate", flag.ContinueOnError)
+	var kf keyFlags
+	kf.register(fs)
+	selector := fs.String("selector", "", "the new selector (required), such as "+defaultSelector(time.Now()))
+	pos, err := parse(fs, args)
+	if err != nil {
+		return r.usageError("dkim rotate", err)
+	}
+	if len(pos) != 1 {
+		return r.usageError("dkim rotate", fmt.Errorf("name one domain"))
+	}
+	if *selector == "" {
+		return r.usageError("dkim rotate", fmt.Errorf("--selector is required: the new selector, such as %s", defaultSelector(time.Now())))
+	}
+	if err := dkim.ValidSelector(*selector); err != nil {
+		return r.usageError("dkim rotate", fmt.Errorf("--selector: %v", err))
+	}
+	sel := strings.ToLower(*selector)
+	domain := strings.ToLower(strings.TrimSuffix(pos[0], "."))
+	cfg := r.load(kf.config)
+	if cfg == nil {
+		return ExitError
+	}
+	d := cfg.Domain(domain)
+	if d == nil {
+		r.errorf("domain %s is not in %s; add it with mailzone onboard", domain, cfg.File)
+		return ExitError
+	}
+	if d.Parked {
+		r.errorf("domain %s is parked (mail: none) and publishes no DKIM keys", domain)
+		return ExitError
+	}
+	var old []string
+	for _, s := range d.DKIM {
+		if s.Name == sel {
+			r.errorf("domain %s already declares selector %s; choose a new one", domain, sel)
+			return ExitError
+		}
+		if s.Kind == schema.KeySelector {
+			old = append(old, s.Name)
+		}
+	}
+	edit, err := readConfigEdit(cfg.File)
+	if err != nil {
+		r.errorf("%v", err)
+		return ExitError
+	}
+	key, err := newKey(kf.algorithm)
+	if err != nil {
+		return r.usageError("dkim rotate", err)
+	}
+	k, err := writeKey(cfg.Dir, kf.keyDir, domain, sel, key)
+	if err != nil {
+		r.errorf("%v", err)
+		return ExitError
+	}
+	data, err := edit.addSelector(domain, yamlScalar(sel)+": {key_file: "+yamlScalar(k.ref)+"}")
+	if err == nil {
+		_, err = checkEdit(cfg, cfg.File, data, r.env.LookupEnv, domain)
+	}
+	if err == nil {
+		err = writeAtomic(cfg.File, data)
+	}
+	if err != nil {
+		k.remove()
+		var diags schema.Diagnostics
+		if errors.As(err, &diags) {
+			r.diagnostics(diags)
+			err = fmt.Errorf("the edited configuration does not load; nothing was written")
+		}
+		r.errorf("%v", err)
+		return ExitError
+	}
+	fmt.Fprintf(r.env.Stdout, "Added DKIM selector %s to %s in %s, with a new %s key.\n", sel, domain, cfg.File, publicSummary(key))
+	fmt.Fprintf(r.env.Stdout, "The private key is in %s (mode 0600); the configuration publishes only its public half.\n\n", k.path)
+	fmt.Fprintln(r.env.Stdout, "Next:")
+	fmt.Fprintf(r.env.Stdout, "  1. Apply, so %s._domainkey.%s is published next to the old selectors.\n", sel, domain)
+	fmt.Fprintf(r.env.Stdout, "  2. Move the signers to selector %s and the new key; wait until no mail signed with the old key is in flight (a few days).\n", sel)
+	if len(old) > 0 {
+		fmt.Fprintf(r.env.Stdout, "  3. In a later change, mark the old selector(s) revoked: %s: {revoked: true}.\n", strings.Join(old, ", "))
+	} else {
+		fmt.Fprintln(r.env.Stdout, "  3. In a later change, mark any old selector revoked: {revoked: true}.")
+	}
+	fmt.Fprintln(r.env.Stdout)
+	return r.plan([]string{"-c", cfg.File, "-d", domain, "--offline"})
+}

@@ -1,0 +1,192 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/mailzone/mailzone/plan"
+	"github.com/mailzone/mailzone/rrset"
+	"github.com/mailzone/mailzone/schema"
+	"github.com/mailzone/mailzone/verify"
+)
+
+// verifyFlags control propagation checks.
+type verifyFlags struct {
+	timeout     time.Duration
+	nameservers multi
+}
+
+func (f *verifyFlags) register(fs *flag.FlagSet) {
+	fs.DurationVar(&f.timeout, "verify-timeout", 0, "how long to wait for every nameserver to agree (default: verify.timeout, then 5m)")
+	fs.Var(&f.nameservers, "nameserver", "query this nameserver address (ip:port) instead of discovering the NS set (repeatable)")
+}
+
+// zoneCheck is what to verify in one zone.
+type zoneCheck struct {
+	zone    string
+	domain  *schema.Domain // the first domain of the zone, for its verify settings
+	records []verify.Record
+}
+
+// checksFromPlan verifies what a plan wrote: the records after each change.
+func checksFromPlan(cfg *schema.Config, zs []*plan.Zone) []zoneCheck {
+	var out []zoneCheck
+	for _, z := range zs {
+		if len(z.Changes) == 0 {
+			continue
+		}
+		c := zoneCheck{zone: z.Zone}
+		for _, name := range z.Domains {
+			if d := cfg.Domain(name); d != nil && c.domain == nil {
+				c.domain = d
+			}
+		}
+		for _, ch := range z.Changes {
+			set := ch.New
+			if set.Name == "" {
+				set = rrset.RRset{Name: ch.Old.Name, Type: ch.Old.Type}
+			}
+			owns := schema.Record{Field: ch.Field, Set: set}.Owns
+			c.records = append(c.records, verify.Record{Field: field(z, ch.Domain, ch.Field), Set: set, Owns: owns})
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// field names a record in the matrix: the field alone, or prefixed with the
+// domain when a zone holds several domains.
+func field(z *plan.Zone, domain, f string) string {
+	if len(z.Domains) > 1 {
+		return domain + " " + f
+	}
+	return f
+}
+
+// checksFromConfig verifies the whole desired state of the targets.
+func checksFromConfig(ts []*target) []zoneCheck {
+	var out []zoneCheck
+	for _, t := range ts {
+		c := zoneCheck{zone: t.zone, domain: t.domains[0]}
+		for _, d := range t.domains {
+			for _, rec := range d.Records() {
+				f := rec.Field
+				if len(t.domains) > 1 {
+					f = d.Name + " " + f
+				}
+				c.records = append(c.records, verify.Record{Field: f, Set: rec.Set, Owns: rec.Owns})
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// options builds verify options from flags, the domain's settings and defaults.
+func (f *verifyFlags) options(cfg *schema.Config, d *schema.Domain, resolver string) verify.Options {
+	o := verify.Options{Resolver: resolver}
+	if o.Resolver == "" {
+		o.Resolver = cfg.Defaults.Resolver
+	}
+	if d != nil {
+		o.Nameservers, o.Timeout = d.Verify.Nameservers, d.Verify.Timeout
+	}
+	if len(f.nameservers) > 0 {
+		o.Nameservers = f.nameservers
+	}
+	if f.timeout > 0 {
+		o.Timeout = f.timeout
+	}
+	return o
+}
+
+// verifyAll checks every zone, parallel at a time, prints a report per zone in
+// order, and reports whether every nameserver agreed everywhere. ok is false
+// when a check could not run at all.
+func (r *run) verifyAll(cfg *schema.Config, checks []zoneCheck, vf verifyFlags, resolver string, parallel int, delegation bool) (verified, ok bool) {
+	ctx := context.Background()
+	results := make([]*verify.Result, len(checks))
+	errs := make([]error, len(checks))
+	dels := make([]*verify.Delegation, len(checks))
+	prog := r.newProgress("verify", len(checks))
+	live := len(checks) == 1 && r.env.StderrTerminal
+	forEach(len(checks), parallel, prog, func(i int) bool {
+		c := checks[i]
+		o := vf.options(cfg, c.domain, resolver)
+		if live {
+			o.Progress = func(p verify.Progress) { fmt.Fprintf(r.env.Stderr, "\r\x1b[Kverify %s: %s", c.zone, p) }
+		}
+		results[i], errs[i] = verify.Verify(ctx, c.zone, c.records, o)
+		if live {
+			fmt.Fprint(r.env.Stderr, "\r\x1b[K")
+		}
+		if delegation {
+			dels[i], _ = verify.CheckDelegation(ctx, c.zone, o)
+		}
+		return errs[i] == nil && results[i] != nil && results[i].Verified
+	})
+	verified, ok = true, true
+	for i, c := range checks {
+		res, err := results[i], errs[i]
+		if err != nil {
+			r.errorf("verify zone %s: %v", c.zone, err)
+			verified, ok = false, false
+			if res == nil {
+				continue
+			}
+		}
+		var b bytes.Buffer
+		if !res.Verified || len(checks) <= 5 {
+			fmt.Fprintf(&b, "\nverify zone %s:\n", c.zone)
+			res.WriteMatrix(&b) // ends with the summary
+		} else {
+			fmt.Fprintf(&b, "%s\n", res.Summary())
+		}
+		if dels[i] != nil {
+			fmt.Fprintf(&b, "delegation: %s\n", dels[i])
+		}
+		r.env.Stdout.Write(b.Bytes())
+		if !res.Verified {
+			verified = false
+		}
+	}
+	return verified, ok
+}
+
+func (r *run) verify(args []string) int {
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	var f planFlags
+	f.register(fs)
+	var vf verifyFlags
+	vf.register(fs)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return r.usageError("verify", err)
+	}
+	if len(pos) > 0 {
+		return r.usageError("verify", fmt.Errorf("unexpected argument %q", pos[0]))
+	}
+	cfg := r.load(f.config)
+	if cfg == nil {
+		return ExitError
+	}
+	ts, err := targets(cfg, f.domains)
+	if err == nil {
+		ts, err = f.fleet.inShard(ts)
+	}
+	if err != nil {
+		r.errorf("%v", err)
+		return ExitError
+	}
+	verified, ok := r.verifyAll(cfg, checksFromConfig(ts), vf, f.resolver, f.fleet.parallel, true)
+	switch {
+	case !ok:
+		return ExitError
+	case !verified:
+		return ExitChanges
+	}
+	return ExitOK
+}

@@ -1,0 +1,49 @@
+package cloudflare
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Prepare finds the ids of many zones by listing the account's zones page by
+// page (50 a page) rather than one lookup per zone, as long as that costs fewer
+// requests: it stops once every wanted zone is known, or once it has spent as
+// many requests as the remaining lookups would cost.
+func (p *Provider) Prepare(ctx context.Context, zones []string) {
+	want := map[string]bool{}
+	p.mu.Lock()
+	for _, z := range zones {
+		z = zoneName(z)
+		if _, ok := p.zoneIDs[z]; !ok {
+			want[z] = true
+		}
+	}
+	p.mu.Unlock()
+	token := p.token
+	if p.zoneToken != "" {
+		token = p.zoneToken
+	}
+	for page := 1; len(want) > 1 && page <= len(want); page++ {
+		var got []apiZone
+		q := url.Values{"page": {strconv.Itoa(page)}, "per_page": {"50"}}
+		env, err := p.do(ctx, http.MethodGet, "/zones", q, token, nil, &got)
+		if err != nil {
+			return
+		}
+		p.mu.Lock()
+		for _, z := range got {
+			name := strings.ToLower(z.Name)
+			if want[name] {
+				p.zoneIDs[name] = z.ID
+				delete(want, name)
+			}
+		}
+		p.mu.Unlock()
+		if len(got) == 0 || env.ResultInfo == nil || page >= env.ResultInfo.TotalPages {
+			return
+		}
+	}
+}

@@ -1,0 +1,404 @@
+package verify
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// State is the standing of one record on one nameserver address.
+type State string
+
+// The states of a cell.
+const (
+	// StatePending: no answer judged yet.
+	StatePending State = ""
+	// StateOK: the address answered with AA and exactly the expected owned values.
+	StateOK State = "ok"
+	// StateStale: the address answered with authority but other values.
+	StateStale State = "stale"
+	// StateError: no usable answer: timeout, REFUSED, SERVFAIL, NOTAUTH, no AA...
+	StateError State = "error"
+	// StateSkipped: an IPv6 address this machine has no route to; neither a pass
+	// nor a failure.
+	StateSkipped State = "skipped"
+)
+
+// Cell is the result for one record on one address.
+type Cell struct {
+	// State is the cell's standing after the last answer.
+	State State
+	// Served is what a stale address served, shortened ("v=spf1 ~all", "nothing").
+	Served string
+	// Err is why an error cell has no usable answer ("REFUSED", "timeout"), or
+	// why a cell was skipped. A stale cell whose last query got no answer keeps
+	// what was served before, and Err holds that query's failure.
+	Err string
+	// Converged is when the cell became ok, measured from the start of polling.
+	Converged time.Duration
+	// Checked is when the last answer was judged, from the start of polling.
+	Checked time.Duration
+}
+
+// Row is one nameserver address and its cells, one per record, in the order of
+// Result.Records.
+type Row struct {
+	// Nameserver is the NS name ("ns1.example.com.") or a configured address.
+	Nameserver string
+	// Addr is the address asked, ip:port; empty when the name has no address.
+	Addr string
+	// Cells hold one result per record, indexed like Result.Records.
+	Cells []Cell
+}
+
+// Server names one nameserver address.
+type Server struct {
+	// Name is the NS name, absolute, or the address of a configured nameserver.
+	Name string
+	// Addr is the address asked, ip:port.
+	Addr string
+}
+
+// String renders "ns2.example.com (127.0.0.3:53)".
+func (s Server) String() string {
+	name := strings.TrimSuffix(s.Name, ".")
+	switch {
+	case s.Addr == "":
+		return name + " (no address)"
+	case name == s.Addr:
+		return s.Addr
+	}
+	return fmt.Sprintf("%s (%s)", name, s.Addr)
+}
+
+// Result is the outcome of [Verify].
+type Result struct {
+	// Zone is the zone checked, absolute.
+	Zone string
+	// Records are the records checked, the columns of the matrix.
+	Records []Record
+	// Rows are the nameserver addresses, in discovery order.
+	Rows []Row
+	// Verified is true when every cell that was not skipped is ok, and at least
+	// one address was checked.
+	Verified bool
+	// Stale lists the addresses with a cell that is not ok (stale or error),
+	// skipped addresses excepted.
+	Stale []Server
+	// Started is when polling started; Elapsed is how long it ran.
+	Started time.Time
+	Elapsed time.Duration
+}
+
+// finish computes Verified and Stale from the rows.
+func (r *Result) finish() {
+	r.Stale = nil
+	checked := 0
+	for _, row := range r.Rows {
+		bad := false
+		for _, c := range row.Cells {
+			if c.State == StateSkipped {
+				continue
+			}
+			checked++
+			if c.State != StateOK {
+				bad = true
+			}
+		}
+		if bad {
+			r.Stale = append(r.Stale, Server{row.Nameserver, row.Addr})
+		}
+	}
+	r.Verified = len(r.Stale) == 0 && checked > 0
+}
+
+// Progress is the live state of a verification, for a progress display.
+type Progress struct {
+	// OK counts the cells (address × record) that are ok, of Total; Skipped
+	// counts skipped cells, which are part of Total.
+	OK, Skipped, Total int
+	// Elapsed is the time since polling started.
+	Elapsed time.Duration
+	// Waiting are the addresses with cells not yet ok.
+	Waiting []Server
+}
+
+// String renders "5/8 ok after 1.2s; waiting for ns2.example.com (127.0.0.2:53)":
+// cells (address × record) ok of those not skipped.
+func (p Progress) String() string {
+	s := fmt.Sprintf("%d/%d ok after %s", p.OK, p.Total-p.Skipped, fmtDur(p.Elapsed))
+	if p.Skipped > 0 {
+		s += fmt.Sprintf(" (%d skipped)", p.Skipped)
+	}
+	if len(p.Waiting) > 0 {
+		w := make([]string, len(p.Waiting))
+		for i, x := range p.Waiting {
+			w[i] = x.String()
+		}
+		s += "; waiting for " + strings.Join(w, ", ")
+	}
+	return s
+}
+
+func (r *Result) progress(elapsed time.Duration) Progress {
+	p := Progress{Elapsed: elapsed}
+	for _, row := range r.Rows {
+		waiting := false
+		for _, c := range row.Cells {
+			p.Total++
+			switch c.State {
+			case StateOK:
+				p.OK++
+			case StateSkipped:
+				p.Skipped++
+			default:
+				waiting = true
+			}
+		}
+		if waiting {
+			p.Waiting = append(p.Waiting, Server{row.Nameserver, row.Addr})
+		}
+	}
+	return p
+}
+
+// fields returns the distinct record fields in first-seen order, with the
+// indexes of the records of each.
+func (r *Result) fields() ([]string, map[string][]int) {
+	var names []string
+	idx := map[string][]int{}
+	for i, rec := range r.Records {
+		f := rec.Field
+		if f == "" {
+			f = strings.ToLower(rec.Set.Type) + " " + strings.TrimSuffix(rec.Set.Name, ".")
+		}
+		if _, ok := idx[f]; !ok {
+			names = append(names, f)
+		}
+		idx[f] = append(idx[f], i)
+	}
+	return names, idx
+}
+
+// merge folds the cells of one field's records into one: the worst state wins
+// (error, stale, pending, ok, skipped), and ok takes the latest convergence.
+func merge(cells []Cell) Cell {
+	rank := map[State]int{StateSkipped: 0, StateOK: 1, StatePending: 2, StateStale: 3, StateError: 4}
+	var out Cell
+	first := true
+	for _, c := range cells {
+		if first || rank[c.State] > rank[out.State] {
+			conv := max(out.Converged, c.Converged)
+			out = c
+			out.Converged = conv
+			first = false
+			continue
+		}
+		out.Converged = max(out.Converged, c.Converged)
+		if c.State == StateStale && out.State == StateStale && c.Served != "nothing" && out.Served == "nothing" {
+			out.Served = c.Served
+		}
+	}
+	return out
+}
+
+func (c Cell) text() string {
+	switch c.State {
+	case StateOK:
+		return "ok " + fmtDur(c.Converged)
+	case StateStale:
+		return "stale: served " + c.Served
+	case StateError:
+		return "error: " + c.Err
+	case StateSkipped:
+		return "skipped (" + c.Err + ")"
+	}
+	return "no answer yet"
+}
+
+// WriteMatrix writes the nameserver × record matrix, then one sentence per
+// address that is not ok (or one saying all agree).
+func (r *Result) WriteMatrix(w io.Writer) error {
+	names, idx := r.fields()
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprint(tw, "NAMESERVER\tADDRESS")
+	for _, n := range names {
+		fmt.Fprint(tw, "\t"+n)
+	}
+	fmt.Fprintln(tw)
+	for _, row := range r.Rows {
+		addr := row.Addr
+		if addr == "" {
+			addr = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s", strings.TrimSuffix(row.Nameserver, "."), addr)
+		for _, n := range names {
+			fmt.Fprint(tw, "\t"+merge(pick(row.Cells, idx[n])).text())
+		}
+		fmt.Fprintln(tw)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, r.Summary()+"\n")
+	return err
+}
+
+// Matrix returns [Result.WriteMatrix]'s text.
+func (r *Result) Matrix() string {
+	var b strings.Builder
+	_ = r.WriteMatrix(&b)
+	return b.String()
+}
+
+func pick(cells []Cell, idx []int) []Cell {
+	out := make([]Cell, 0, len(idx))
+	for _, i := range idx {
+		if i < len(cells) {
+			out = append(out, cells[i])
+		}
+	}
+	return out
+}
+
+// Summary says in sentences whether every nameserver agrees, and otherwise which
+// address still serves what: "ns2.example.com (127.0.0.3:53) still serves the
+// old SPF after 30s."
+func (r *Result) Summary() string {
+	var lines []string
+	skipped := 0
+	for _, row := range r.Rows {
+		if s := r.rowSentence(row); s != "" {
+			lines = append(lines, s)
+		}
+		for _, c := range row.Cells {
+			if c.State == StateSkipped {
+				skipped++
+				break
+			}
+		}
+	}
+	if r.Verified {
+		var last time.Duration
+		n := 0
+		for _, row := range r.Rows {
+			for _, c := range row.Cells {
+				last = max(last, c.Converged)
+			}
+			if len(row.Cells) > 0 && row.Cells[0].State != StateSkipped {
+				n++
+			}
+		}
+		lines = append([]string{fmt.Sprintf("Verified: all %d nameserver addresses serve every record of %s (converged after %s).",
+			n, strings.TrimSuffix(r.Zone, "."), fmtDur(last))}, lines...)
+	} else if len(r.Rows) > 0 && len(r.Stale) == 0 {
+		lines = append(lines, "Not verified: no nameserver address could be checked.")
+	}
+	if skipped > 0 {
+		lines = append(lines, fmt.Sprintf("%d IPv6 address(es) skipped: this machine has no IPv6 route.", skipped))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// rowSentence describes what is wrong on one address, or "".
+func (r *Result) rowSentence(row Row) string {
+	names, idx := r.fields()
+	var old, deleted, missing []string
+	errs := map[string][]string{}
+	var errOrder []string
+	for _, n := range names {
+		for _, i := range idx[n] {
+			if i >= len(row.Cells) {
+				continue
+			}
+			c, rec := row.Cells[i], r.Records[i]
+			switch c.State {
+			case StateStale:
+				switch {
+				case rec.Set.Empty():
+					deleted = appendOnce(deleted, label(n))
+				case strings.HasPrefix(c.Served, "nothing"):
+					missing = appendOnce(missing, label(n))
+				default:
+					old = appendOnce(old, label(n))
+				}
+			case StateError, StatePending:
+				e := c.Err
+				if e == "" {
+					e = "no answer yet"
+				}
+				if _, ok := errs[e]; !ok {
+					errOrder = append(errOrder, e)
+				}
+				errs[e] = appendOnce(errs[e], n)
+			}
+		}
+	}
+	var parts, served []string
+	if len(old) > 0 {
+		served = append(served, "the old "+and(old))
+	}
+	if len(deleted) > 0 {
+		served = append(served, "the deleted "+and(deleted))
+	}
+	if len(served) > 0 {
+		parts = append(parts, "still serves "+and(served))
+	}
+	if len(missing) > 0 {
+		parts = append(parts, "does not serve the new "+and(missing)+" yet")
+	}
+	for _, e := range errOrder {
+		parts = append(parts, fmt.Sprintf("fails with %s (%s)", e, strings.Join(errs[e], ", ")))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s %s after %s.", Server{row.Nameserver, row.Addr}, and(parts), fmtDur(r.Elapsed))
+}
+
+// label names a field in a sentence: "SPF", "DKIM key s1".
+func label(field string) string {
+	if sel, ok := strings.CutPrefix(field, "dkim."); ok {
+		return "DKIM key " + sel
+	}
+	switch field {
+	case "mx", "spf", "dmarc", "bimi":
+		return strings.ToUpper(field)
+	case "mta_sts":
+		return "MTA-STS policy record"
+	case "tls_rpt":
+		return "TLS-RPT record"
+	}
+	return field
+}
+
+func and(items []string) string {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}
+
+func appendOnce(s []string, v string) []string {
+	if slices.Contains(s, v) {
+		return s
+	}
+	return append(s, v)
+}
+
+// fmtDur renders a duration for people: "1.2s", "30s", "2m5s".
+func fmtDur(d time.Duration) string {
+	switch {
+	case d < 10*time.Second:
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	case d < time.Minute:
+		return d.Round(time.Second).String()
+	}
+	return d.Round(time.Second).String()
+}
