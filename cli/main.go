@@ -30,7 +30,7 @@ Usage:
   mailzone apply  [-c mailzone.yaml] [FILE] [--yes] [--no-verify] [--verify-timeout 5m] [--offline]
   mailzone verify [-c mailzone.yaml] [-d DOMAIN]... [--nameserver IP:PORT]... [--verify-timeout 5m]
   mailzone lint   [-c mailzone.yaml] [-d DOMAIN]... [--offline]
-  mailzone import  [-c mailzone.yaml] --provider NAME [--zone ZONE] DOMAIN...
+  mailzone import [-c mailzone.yaml] --provider NAME [--zone ZONE] DOMAIN...
   mailzone onboard [-c mailzone.yaml] DOMAIN --provider NAME --profile NAME [--dkim-selector S] [--dkim-algorithm rsa|ed25519] [--key-dir keys]
   mailzone dkim rotate [-c mailzone.yaml] DOMAIN --selector NEW [--dkim-algorithm rsa|ed25519] [--key-dir keys]
   mailzone version

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mailzone/mailzone/plan"
+	"github.com/mailzone/mailzone/providers"
 	"github.com/mailzone/mailzone/rrset"
 	"github.com/mailzone/mailzone/schema"
 	"github.com/mailzone/mailzone/verify"
@@ -27,6 +28,9 @@ func (f *verifyFlags) register(fs *flag.FlagSet) {
 // zoneCheck is what to verify in one zone.
 type zoneCheck struct {
 	zone    string
+	// providerNS are the nameservers the provider's API assigned to the zone,
+	// when it says (Cloudflare, Route53).
+	providerNS []string
 	domain  *schema.Domain // the first domain of the zone, for its verify settings
 	records []verify.Record
 }
@@ -116,6 +120,7 @@ func (r *run) verifyAll(cfg *schema.Config, checks []zoneCheck, vf verifyFlags, 
 	forEach(len(checks), parallel, prog, func(i int) bool {
 		c := checks[i]
 		o := vf.options(cfg, c.domain, resolver)
+		o.ProviderNameservers = c.providerNS
 		if live {
 			o.Progress = func(p verify.Progress) { fmt.Fprintf(r.env.Stderr, "\r\x1b[Kverify %s: %s", c.zone, p) }
 		}
@@ -181,7 +186,9 @@ func (r *run) verify(args []string) int {
 		r.errorf("%v", err)
 		return ExitError
 	}
-	verified, ok := r.verifyAll(cfg, checksFromConfig(ts), vf, f.resolver, f.fleet.parallel, true)
+	checks := checksFromConfig(ts)
+	r.providerNameservers(cfg, ts, checks)
+	verified, ok := r.verifyAll(cfg, checks, vf, f.resolver, f.fleet.parallel, true)
 	switch {
 	case !ok:
 		return ExitError
@@ -189,4 +196,24 @@ func (r *run) verify(args []string) int {
 		return ExitChanges
 	}
 	return ExitOK
+}
+
+// providerNameservers asks each provider that can tell which nameservers it
+// assigned to each zone. It is best effort: a provider that cannot be opened
+// (credentials not set) is skipped, since verify itself needs no credentials.
+func (r *run) providerNameservers(cfg *schema.Config, ts []*target, checks []zoneCheck) {
+	opened := map[string]providers.Provider{}
+	for i, t := range ts {
+		p, done := opened[t.provider]
+		if !done {
+			pc := cfg.Provider(t.provider)
+			if pc != nil && len(pc.Unset) == 0 {
+				p, _ = providers.Open(providers.Config{Name: pc.Name, Type: pc.Type, Settings: pc.SettingValues(), Dir: cfg.Dir})
+			}
+			opened[t.provider] = p
+		}
+		if l, ok := p.(providers.NameserverLister); ok {
+			checks[i].providerNS, _ = l.Nameservers(context.Background(), t.zone)
+		}
+	}
 }

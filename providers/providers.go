@@ -47,6 +47,13 @@ type Staged interface {
 	Staged() bool
 }
 
+// NameserverLister is implemented by providers whose API says which
+// nameservers it assigned to a zone (Cloudflare, Route53). verify compares
+// them with the delegation the parent zone publishes.
+type NameserverLister interface {
+	Nameservers(ctx context.Context, zone string) ([]string, error)
+}
+
 // Config is one provider block of mailzone.yaml after ${VAR} expansion.
 type Config struct {
 	// Name is the block's key under providers:, for messages.

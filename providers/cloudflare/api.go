@@ -26,8 +26,9 @@ type apiRecord struct {
 }
 
 type apiZone struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
+	ID          string   `json:"id"`
+	Name        string   `json:"name"`
+	NameServers []string `json:"name_servers"`
 }
 
 // envelope is the v4 response wrapper.
