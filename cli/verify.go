@@ -27,12 +27,12 @@ func (f *verifyFlags) register(fs *flag.FlagSet) {
 
 // zoneCheck is what to verify in one zone.
 type zoneCheck struct {
-	zone    string
+	zone string
 	// providerNS are the nameservers the provider's API assigned to the zone,
 	// when it says (Cloudflare, Route53).
 	providerNS []string
-	domain  *schema.Domain // the first domain of the zone, for its verify settings
-	records []verify.Record
+	domain     *schema.Domain // the first domain of the zone, for its verify settings
+	records    []verify.Record
 }
 
 // checksFromPlan verifies what a plan wrote: the records after each change.
