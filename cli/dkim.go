@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"crypto"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/rsa"
@@ -62,10 +63,11 @@ func newKey(algorithm string) ([]byte, error) {
 	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
 }
 
-// keyFile is a private key written for a selector.
+// keyFile is a private key written for a selector, and its public half.
 type keyFile struct {
-	path    string // on disk
-	ref     string // as key_file names it: relative to the configuration's directory when inside it
+	path    string // the private key on disk, for the signer
+	pub     string // the public key on disk, which the configuration names
+	ref     string // pub as key_file names it: relative to the configuration's directory when inside it
 	created []string
 }
 
@@ -108,11 +110,44 @@ func writeKey(cfgDir, keyDir, domain, selector string, pemData []byte) (*keyFile
 		return nil, err
 	}
 	kf.created = append(kf.created, kf.path)
-	kf.ref = kf.path
-	if rel, err := filepath.Rel(cfgDir, kf.path); err == nil && !strings.HasPrefix(rel, "..") {
+	// The configuration names the public half, so a zone repository holds no
+	// private key: the private key stays with the signer, outside git.
+	pubPEM, err := publicPEM(pemData)
+	if err == nil {
+		kf.pub = filepath.Join(dir, domain, selector+".pub.pem")
+		err = os.WriteFile(kf.pub, pubPEM, 0o644)
+	}
+	if err != nil {
+		kf.remove()
+		return nil, err
+	}
+	kf.created = append(kf.created, kf.pub)
+	kf.ref = kf.pub
+	if rel, err := filepath.Rel(cfgDir, kf.pub); err == nil && !strings.HasPrefix(rel, "..") {
 		kf.ref = filepath.ToSlash(rel)
 	}
 	return kf, nil
+}
+
+// publicPEM returns the PUBLIC KEY PEM of a PKCS#8 private key PEM.
+func publicPEM(privPEM []byte) ([]byte, error) {
+	block, _ := pem.Decode(privPEM)
+	if block == nil {
+		return nil, errors.New("new key: no PEM block")
+	}
+	priv, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("new key: %w", err)
+	}
+	signer, ok := priv.(crypto.Signer)
+	if !ok {
+		return nil, errors.New("new key: not a signing key")
+	}
+	der, err := x509.MarshalPKIXPublicKey(signer.Public())
+	if err != nil {
+		return nil, fmt.Errorf("new key: %w", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
 }
 
 // remove deletes what writeKey created, newest first, when the edit that
@@ -222,7 +257,7 @@ func (r *run) rotate(args []string) int {
 		return ExitError
 	}
 	fmt.Fprintf(r.env.Stdout, "Added DKIM selector %s to %s in %s, with a new %s key.\n", sel, domain, cfg.File, publicSummary(key))
-	fmt.Fprintf(r.env.Stdout, "The private key is in %s (mode 0600); the configuration publishes only its public half.\n\n", k.path)
+	fmt.Fprintf(r.env.Stdout, "The private key is in %s (mode 0600): give it to the signer and keep it out of git. The configuration names its public half, %s.\n\n", k.path, k.ref)
 	fmt.Fprintln(r.env.Stdout, "Next:")
 	fmt.Fprintf(r.env.Stdout, "  1. Apply, so %s._domainkey.%s is published next to the old selectors.\n", sel, domain)
 	fmt.Fprintf(r.env.Stdout, "  2. Move the signers to selector %s and the new key; wait until no mail signed with the old key is in flight (a few days).\n", sel)

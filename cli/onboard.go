@@ -107,7 +107,7 @@ func (r *run) onboard(args []string) int {
 	}
 	d := after.Domain(domain)
 	fmt.Fprintf(r.env.Stdout, "Added %s to %s (provider %s, profile %s).\n", domain, cfg.File, d.Provider, *profile)
-	fmt.Fprintf(r.env.Stdout, "DKIM selector %s: a new %s key; the private key is in %s (mode 0600), the configuration publishes only its public half.\n", sel, publicSummary(key), k.path)
+	fmt.Fprintf(r.env.Stdout, "DKIM selector %s: a new %s key. The private key is in %s (mode 0600): give it to the signer and keep it out of git. The configuration names its public half, %s.\n", sel, publicSummary(key), k.path, k.ref)
 	r.delegation(after, d)
 	fmt.Fprintln(r.env.Stdout)
 	fmt.Fprintf(r.env.Stdout, "The checks that need DNS: mailzone lint -c %s -d %s\n\n", cfg.File, domain)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"github.com/mailzone/mailzone/dkim"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -58,7 +59,7 @@ func TestOnboard(t *testing.T) {
 		t.Fatalf("onboard: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	data, _ := os.ReadFile(cfg)
-	block := "    new.example:\n        provider: files\n        profile: standard\n        dkim:\n            s2026: {key_file: keys/new.example/s2026.pem}\n"
+	block := "    new.example:\n        provider: files\n        profile: standard\n        dkim:\n            s2026: {key_file: keys/new.example/s2026.pub.pem}\n"
 	if !strings.Contains(string(data), "    # c.example: {profile: standard}   # waits for the contract\n"+block+"\n# nothing below") {
 		t.Fatalf("the domain is not at the end of domains:\n%s", data)
 	}
@@ -76,6 +77,16 @@ func TestOnboard(t *testing.T) {
 	pem, _ := os.ReadFile(key)
 	if !strings.HasPrefix(string(pem), "-----BEGIN PRIVATE KEY-----") {
 		t.Errorf("not a PKCS #8 key: %.40s", pem)
+	}
+	// The configuration names the public half; it holds no private material.
+	pub, err := os.ReadFile(strings.TrimSuffix(key, ".pem") + ".pub.pem")
+	if err != nil || !strings.HasPrefix(string(pub), "-----BEGIN PUBLIC KEY-----") {
+		t.Fatalf("public key file: %v %.40s", err, pub)
+	}
+	priv, _ := dkim.LoadKeyFile(pem)
+	pubKey, _ := dkim.LoadKeyFile(pub)
+	if priv.Record() != pubKey.Record() {
+		t.Error("the public key file does not match the private key")
 	}
 	body := strings.Split(string(pem), "\n")[1]
 	if strings.Contains(r.stdout+r.stderr, body) {
@@ -118,7 +129,7 @@ func TestOnboard(t *testing.T) {
 		t.Errorf("default selector %q", sel)
 	}
 	data, _ = os.ReadFile(cfg)
-	if !strings.Contains(string(data), block+"    ed.example:\n        profile: standard\n        dkim:\n            "+sel+": {key_file: keys/ed.example/"+sel+".pem}\n") {
+	if !strings.Contains(string(data), block+"    ed.example:\n        profile: standard\n        dkim:\n            "+sel+": {key_file: keys/ed.example/"+sel+".pub.pem}\n") {
 		t.Errorf("second domain:\n%s", data)
 	}
 
@@ -148,7 +159,7 @@ func TestOnboardEmptyDomains(t *testing.T) {
 		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	data, _ := os.ReadFile(cfg)
-	want := "domains:   # none yet\n  x.example:\n    profile: p\n    dkim:\n      k1: {key_file: keys/x.example/k1.pem}\n"
+	want := "domains:   # none yet\n  x.example:\n    profile: p\n    dkim:\n      k1: {key_file: keys/x.example/k1.pub.pem}\n"
 	if !strings.HasSuffix(string(data), want) {
 		t.Errorf("got:\n%s", data)
 	}
@@ -162,7 +173,7 @@ func TestDKIMRotate(t *testing.T) {
 		t.Fatalf("rotate: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	data, _ := os.ReadFile(cfg)
-	line := "            s2: {key_file: keys/a.example/s2.pem}\n"
+	line := "            s2: {key_file: keys/a.example/s2.pub.pem}\n"
 	if !strings.Contains(string(data), "            s1: {revoked: true}\n"+line+"\n    b.example") {
 		t.Fatalf("selector not added next to s1:\n%s", data)
 	}
@@ -184,7 +195,7 @@ func TestDKIMRotate(t *testing.T) {
 		t.Fatalf("rotate plain: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	data2, _ := os.ReadFile(cfg)
-	added := "        dkim:\n            e1: {key_file: keys/plain.example/e1.pem}\n"
+	added := "        dkim:\n            e1: {key_file: keys/plain.example/e1.pub.pem}\n"
 	if !strings.Contains(string(data2), "    plain.example:\n        profile: standard\n"+added+"    # c.example") ||
 		strings.Replace(string(data2), added, "", 1) != string(data) {
 		t.Fatalf("plain.example:\n%s", data2)
