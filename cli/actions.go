@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/mailzone/mailzone/lint"
 	"github.com/mailzone/mailzone/plan"
 	"github.com/mailzone/mailzone/schema"
 )
@@ -17,9 +18,20 @@ const commentLimit = 60000
 const summaryLimit = 1000000
 
 // markdown renders the plan as a pull request comment, with the configuration's
-// warnings below it.
+// warnings and the lint findings below it (errors first: they name the domains
+// the plan left out).
 func (r *run) markdown(w io.Writer, p *plan.Plan, cfg *schema.Config, full bool, limit int) error {
 	var warnings []string
+	for _, f := range r.findings {
+		if f.Severity == lint.Error {
+			warnings = append(warnings, fmt.Sprintf("%s: error: %s %s: %s", f.Pos, f.Domain, f.Field, f.Msg))
+		}
+	}
+	for _, f := range r.findings {
+		if f.Severity == lint.Warning {
+			warnings = append(warnings, fmt.Sprintf("%s: warning: %s %s: %s", f.Pos, f.Domain, f.Field, f.Msg))
+		}
+	}
 	if cfg != nil {
 		for _, d := range cfg.Warnings {
 			warnings = append(warnings, d.String())

@@ -79,6 +79,7 @@ func (r *run) apply(args []string) int {
 		}
 		cfg, opened = c, o
 		p = makePlan(ctx, cfg, ts, opened, f.fleet.parallel, r.newProgress("plan", len(ts)))
+		r.stepSummary(p, cfg)
 		plan.Text(r.env.Stdout, p, plan.TextOptions{Color: r.env.color(), Full: *full})
 		if len(p.Errors()) > 0 {
 			for _, z := range p.Errors() {

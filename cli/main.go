@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/mailzone/mailzone/lint"
 	"github.com/mailzone/mailzone/schema"
 )
 
@@ -93,6 +94,8 @@ type run struct {
 	secrets *[]string
 	// refused are the domains lint refused to plan.
 	refused map[string]bool
+	// findings are the lint findings of this run, for the markdown plan.
+	findings []lint.Finding
 }
 
 // multi is a repeatable string flag.

@@ -173,7 +173,8 @@ func (r *run) prepare(f planFlags) (*schema.Config, []*target, map[string]provid
 		for _, t := range ts {
 			ds = append(ds, t.domains...)
 		}
-		bad, _, ok := r.lintOnline(context.Background(), cfg, ds, f.resolver, f.fleet.parallel)
+		bad, findings, ok := r.lintOnline(context.Background(), cfg, ds, f.resolver, f.fleet.parallel)
+		r.findings = findings
 		if !ok {
 			return nil, nil, nil, false
 		}
