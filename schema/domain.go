@@ -76,7 +76,7 @@ func (l *loader) domain(cfg *Config, name, field string, n *yaml.Node) *Domain {
 				l.errorf(p.v, p.field, `a parked domain (mail: none) publishes "v=spf1 -all"; remove spf`)
 				continue
 			}
-			d.SPF = l.spf(p.v, p.field)
+			d.SPF = l.memoized(p.v, "spf", false, func() *TXTField { return l.spf(p.v, p.field) })
 		case "dkim":
 			if d.Parked {
 				l.errorf(p.v, p.field, `a parked domain (mail: none) publishes "v=DKIM1; p=" at *._domainkey; remove dkim`)
@@ -100,7 +100,7 @@ func (l *loader) domain(cfg *Config, name, field string, n *yaml.Node) *Domain {
 		}
 	}
 	if dmarcNode != nil {
-		d.DMARC = l.dmarc(dmarcNode, field+".dmarc", d.Parked)
+		d.DMARC = l.memoized(dmarcNode, "dmarc", d.Parked, func() *TXTField { return l.dmarc(dmarcNode, field+".dmarc", d.Parked) })
 	}
 	if d.Parked {
 		d.MX = &MX{Host: ".", Preference: 0, Pos: d.Pos}

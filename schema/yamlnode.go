@@ -17,6 +17,40 @@ type loader struct {
 	env   func(string) (string, bool)
 	diags Diagnostics
 	seen  map[string]bool // dedupes diagnostics from a profile shared by many domains
+	// memo holds the records built from nodes a profile shares among many
+	// domains, so a fleet of thousands parses its shared SPF and DMARC once.
+	memo map[memoKey]*TXTField
+}
+
+// memoKey identifies a decoded node: the node itself (shared nodes come from
+// a profile) and what it was decoded as.
+type memoKey struct {
+	node   *yaml.Node
+	kind   string
+	parked bool
+}
+
+// memoized returns the TXTField decoded from n as kind, decoding it once.
+// Diagnostics are reported by the first decoding, at the node's position.
+func (l *loader) memoized(n *yaml.Node, kind string, parked bool, decode func() *TXTField) *TXTField {
+	k := memoKey{resolve(n), kind, parked}
+	if f, ok := l.memo[k]; ok {
+		if f == nil {
+			return nil
+		}
+		c := *f
+		return &c
+	}
+	f := decode()
+	if l.memo == nil {
+		l.memo = map[memoKey]*TXTField{}
+	}
+	l.memo[k] = f
+	if f == nil {
+		return nil
+	}
+	c := *f
+	return &c
 }
 
 func (l *loader) pos(n *yaml.Node) Pos {
