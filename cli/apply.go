@@ -169,14 +169,21 @@ func (r *run) apply(args []string) int {
 	}
 	checks := checksFromPlan(cfg, work)
 	var live []zoneCheck
+	var staged []string
 	for i, c := range checks {
-		staged, _ := opened[work[i].Provider].(providers.Staged)
+		st, _ := opened[work[i].Provider].(providers.Staged)
 		explicit := len(vf.nameservers) > 0 || (c.domain != nil && len(c.domain.Verify.Nameservers) > 0)
-		if staged != nil && staged.Staged() && !explicit {
-			fmt.Fprintf(r.env.Stdout, "zone %s: written to its zone file; not verified, since it is live only once a nameserver loads it (run mailzone verify then, or set verify.nameservers)\n", c.zone)
+		if st != nil && st.Staged() && !explicit {
+			staged = append(staged, c.zone)
 			continue
 		}
 		live = append(live, c)
+	}
+	switch {
+	case len(staged) == 1:
+		fmt.Fprintf(r.env.Stdout, "Zone %s was written to its zone file and is not verified: it is live once a nameserver loads it (then run mailzone verify, or set verify.nameservers).\n", staged[0])
+	case len(staged) > 1:
+		fmt.Fprintf(r.env.Stdout, "%d zones were written to zone files and are not verified: they are live once a nameserver loads them (then run mailzone verify, or set verify.nameservers).\n", len(staged))
 	}
 	if len(live) == 0 {
 		return ExitOK

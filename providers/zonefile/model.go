@@ -182,6 +182,19 @@ func (z *zoneText) edit(e rrset.Edit) (bool, error) {
 		return m
 	}
 	oldV, newV, keepV := inSet(e.Old), inSet(e.New), inSet(e.Keep)
+	// Compare and swap: the file must hold what the edit was computed from
+	// (Old and Keep), or already its result (New and Keep). Anything else means
+	// another apply wrote here since the zone was read; writing now would mix
+	// the two, such as two SPF records.
+	cur := map[string]bool{}
+	for i := range z.segs {
+		if s := &z.segs[i]; s.live() && s.set.Name == name && s.set.Type == typ {
+			cur[s.set.Values[0]] = true
+		}
+	}
+	if !sameValues(cur, oldV, keepV) && !sameValues(cur, newV, keepV) {
+		return false, fmt.Errorf("changed since the zone was read (another apply?); nothing was written: run plan again")
+	}
 	ttl := e.New.TTL
 	if e.New.Empty() {
 		ttl = e.Keep.TTL
@@ -455,4 +468,24 @@ func check(rrs []dns.RR, edits []rrset.Edit) error {
 		}
 	}
 	return nil
+}
+
+// sameValues reports whether cur holds exactly the values of a and b together.
+func sameValues(cur, a, b map[string]bool) bool {
+	for v := range cur {
+		if !a[v] && !b[v] {
+			return false
+		}
+	}
+	for v := range a {
+		if !cur[v] {
+			return false
+		}
+	}
+	for v := range b {
+		if !cur[v] {
+			return false
+		}
+	}
+	return true
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 )
 
@@ -22,7 +21,10 @@ func writeAtomic(path string, data []byte) (err error) {
 		return err
 	}
 	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	// The temporary file has one fixed name per zone file: every write of a
+	// zone happens under its lock, so no two writers share it, and a file left
+	// by a killed process is simply overwritten by the next write.
+	tmp, err := os.OpenFile(tmpName(path), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}
@@ -55,25 +57,21 @@ func writeAtomic(path string, data []byte) (err error) {
 	return d.Sync()
 }
 
-// removeStale removes the temporary files that writes of the zone file at path
-// left behind when their process was killed between creating and renaming them
-// (SIGKILL runs no cleanup). Call it with the zone's lock held: every write of
-// the zone happens under that lock, so none of the files is in use.
+// tmpName is the temporary file a write of the zone file at path goes through.
+func tmpName(path string) string {
+	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
+}
+
+// removeStale removes the temporary file a write of the zone file at path left
+// behind when its process was killed between creating and renaming it (SIGKILL
+// runs no cleanup). Call it with the zone's lock held. It costs one unlink, not
+// a scan of the directory, so a fleet of thousands of zone files in one
+// directory applies in time linear in its size.
 func removeStale(path string) {
 	if p, err := filepath.EvalSymlinks(path); err == nil {
 		path = p
 	}
-	prefix := "." + filepath.Base(path) + ".tmp"
-	entries, err := os.ReadDir(filepath.Dir(path))
-	if err != nil {
-		return
-	}
-	for _, e := range entries {
-		rest, ok := strings.CutPrefix(e.Name(), prefix)
-		if ok && rest != "" && strings.Trim(rest, "0123456789") == "" && e.Type().IsRegular() {
-			os.Remove(filepath.Join(filepath.Dir(path), e.Name()))
-		}
-	}
+	os.Remove(tmpName(path))
 }
 
 // fileLocks holds one semaphore per zone file path, serializing applies within
