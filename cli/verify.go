@@ -121,8 +121,19 @@ func (r *run) verifyAll(cfg *schema.Config, checks []zoneCheck, vf verifyFlags, 
 		c := checks[i]
 		o := vf.options(cfg, c.domain, resolver)
 		o.ProviderNameservers = c.providerNS
-		if live {
+		switch {
+		case live:
 			o.Progress = func(p verify.Progress) { fmt.Fprintf(r.env.Stderr, "\r\x1b[Kverify %s: %s", c.zone, p) }
+		case len(checks) <= 5:
+			// Not a terminal (CI logs): a quiet line every 10 seconds while
+			// nameservers lag, so a long wait is never silent.
+			var last time.Duration
+			o.Progress = func(p verify.Progress) {
+				if p.Elapsed-last >= 10*time.Second {
+					last = p.Elapsed
+					fmt.Fprintf(r.env.Stderr, "verify %s: %s\n", c.zone, p)
+				}
+			}
 		}
 		results[i], errs[i] = verify.Verify(ctx, c.zone, c.records, o)
 		if live {
