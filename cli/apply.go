@@ -88,6 +88,10 @@ func (r *run) apply(args []string) int {
 			fmt.Fprintln(r.env.Stderr, "mailzone: some zones could not be read; nothing was changed")
 			return ExitError
 		}
+		if len(r.refused) > 0 {
+			fmt.Fprintln(r.env.Stderr, "mailzone: nothing was changed: the whole configuration must pass lint before any write (fix the errors above, or pass --offline to skip the checks that need DNS)")
+			return ExitError
+		}
 		if p.Counts().Total() == 0 {
 			return ExitOK
 		}

@@ -134,15 +134,6 @@ type importField struct {
 	ttl   uint32   // the TTL of the records it came from
 }
 
-func (d *importedDomain) field(key string) *importField {
-	for _, f := range d.fields {
-		if f.key == key {
-			return f
-		}
-	}
-	return nil
-}
-
 // importDomain turns the records of one domain into configuration fields.
 func importDomain(name, zone, provider string, defaultTTL uint32, sets []rrset.RRset) *importedDomain {
 	d := &importedDomain{name: name}

@@ -77,6 +77,9 @@ func TestBadInput(t *testing.T) {
 					t.Errorf("apply --yes does not report %q:\n%s", l, a.stderr)
 				}
 			}
+			if strings.Contains(r.stdout+r.stderr+a.stdout+a.stderr, "Xq7-literal-token-in-file") {
+				t.Error("a secret written in the file was echoed")
+			}
 			if n := len(cf.Log()); n > 0 {
 				t.Errorf("%d provider request(s) made, want none: %v", n, cf.Log())
 				cf.ResetLog()

@@ -5,7 +5,6 @@ import (
 	"io"
 	"regexp"
 	"strconv"
-	"strings"
 
 	"github.com/mailzone/mailzone/rrset"
 )
@@ -170,9 +169,4 @@ func (t *textWriter) value(typ, v string) string {
 // Summary is the one-line summary: "N to add, N to change, N to delete".
 func Summary(c Counts) string {
 	return fmt.Sprintf("%d to add, %d to change, %d to delete", c.Add, c.Change, c.Delete)
-}
-
-// indent prefixes every line of s.
-func indent(s, prefix string) string {
-	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
 }

@@ -35,7 +35,7 @@ func (p *Provider) Apply(ctx context.Context, zone string, edits []rrset.Edit) (
 		}
 	}
 
-	current, err := p.readSets(ctx, edits)
+	current, err := p.readSets(ctx, zone, edits)
 	if err != nil {
 		return 0, fmt.Errorf("update %s: read before writing: %w", zone, err)
 	}
@@ -49,7 +49,7 @@ func (p *Provider) Apply(ctx context.Context, zone string, edits []rrset.Edit) (
 		}
 	}
 
-	after, err := p.readSets(ctx, edits)
+	after, err := p.readSets(ctx, zone, edits)
 	if err != nil {
 		return 0, fmt.Errorf("update %s: the server accepted the UPDATE, but reading it back failed (run plan to confirm what was written): %w", zone, err)
 	}
@@ -115,9 +115,15 @@ func (p *Provider) sign(m *dns.Msg) {
 }
 
 // readSets returns, for each edit, the records the server holds at its name and
-// type, exactly as served, from TSIG-signed queries.
-func (p *Provider) readSets(ctx context.Context, edits []rrset.Edit) ([][]dns.RR, error) {
+// type, exactly as served, from TSIG-signed queries. When any query finds
+// records, the sets are taken from one zone transfer instead: a query for a
+// name that holds nothing is answered from a wildcard when the zone has one
+// (*._domainkey of a parked domain), and a prerequisite built from such an
+// answer names an RRset that does not exist, so the server would refuse the
+// UPDATE (NXRRSET) every time.
+func (p *Provider) readSets(ctx context.Context, zone string, edits []rrset.Edit) ([][]dns.RR, error) {
 	out := make([][]dns.RR, len(edits))
+	found := false
 	for i, e := range edits {
 		k := e.Key()
 		q := new(dns.Msg)
@@ -138,10 +144,50 @@ func (p *Provider) readSets(ctx context.Context, edits []rrset.Edit) ([][]dns.RR
 			h := rr.Header()
 			if h.Rrtype == dns.StringToType[k.Type] && strings.EqualFold(dns.Fqdn(h.Name), k.Name) {
 				out[i] = append(out[i], rr)
+				found = true
 			}
 		}
 	}
-	return out, nil
+	if !found {
+		return out, nil
+	}
+	return p.transferSets(ctx, zone, edits)
+}
+
+// transferSets is readSets from one TSIG-signed AXFR of zone.
+func (p *Provider) transferSets(ctx context.Context, zone string, edits []rrset.Edit) ([][]dns.RR, error) {
+	m := new(dns.Msg)
+	m.SetAxfr(rrset.Absolute(zone, "."))
+	p.sign(m)
+	tr := &dns.Transfer{TsigSecret: map[string]string{p.keyName: p.secret}, DialTimeout: timeout, ReadTimeout: timeout, WriteTimeout: timeout}
+	ch, err := tr.In(m, p.server)
+	if err != nil {
+		return nil, p.transferError(zone, err)
+	}
+	have := map[rrset.Key][]dns.RR{}
+	soaSeen := false
+	for env := range ch {
+		if env.Error != nil {
+			return nil, p.transferError(zone, env.Error)
+		}
+		for _, rr := range env.RR {
+			h := rr.Header()
+			if h.Rrtype == dns.TypeSOA {
+				if soaSeen {
+					continue // the transfer ends with the SOA again
+				}
+				soaSeen = true
+			}
+			k := rrset.Key{Name: strings.ToLower(dns.Fqdn(h.Name)), Type: dns.TypeToString[h.Rrtype]}
+			have[k] = append(have[k], rr)
+		}
+	}
+	out := make([][]dns.RR, len(edits))
+	for i, e := range edits {
+		k := e.Key()
+		out[i] = have[rrset.Key{Name: strings.ToLower(k.Name), Type: strings.ToUpper(k.Type)}]
+	}
+	return out, ctx.Err()
 }
 
 // buildUpdate makes the one UPDATE message for edits, given the records the

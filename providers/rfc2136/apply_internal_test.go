@@ -32,7 +32,7 @@ func TestChangeAfterReadRejectsWholeUpdate(t *testing.T) {
 		{Old: rrset.New(zone, "@", "TXT", 3600, "v=spf1 mx ~all"), New: rrset.New(zone, "@", "TXT", 3600, "v=spf1 -all")},
 	}
 	ctx := context.Background()
-	current, err := p.readSets(ctx, edits)
+	current, err := p.readSets(ctx, zone, edits)
 	if err != nil {
 		t.Fatal(err)
 	}
