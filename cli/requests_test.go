@@ -168,3 +168,33 @@ func TestRequestsAtTheFloor(t *testing.T) {
 		}
 	})
 }
+
+// TestZoneDiscoveryChoosesTheCheaperWay: listing the account's zones pays off
+// for a fleet, not for three domains in an account of 600 zones.
+func TestZoneDiscoveryChoosesTheCheaperWay(t *testing.T) {
+	cf := fakecf.New(t)
+	path, ds := fleetConfig(t, 3, fmt.Sprintf("{type: cloudflare, api_token: \"${T}\", endpoint: %q, rate: \"1000\"}", cf.URL()))
+	for i := 0; i < 600; i++ {
+		cf.AddZone(fmt.Sprintf("other%04d.example", i))
+	}
+	for _, d := range ds {
+		cf.AddZone(d.Name)
+	}
+	if r := mz(t, map[string]string{"T": fakecf.Token}, "", "plan", "--offline", "-c", path); r.code != 0 {
+		t.Fatalf("plan: %d %s", r.code, r.stderr)
+	}
+	pages, lookups := 0, 0
+	for _, q := range cf.Log() {
+		if q.Path == "/zones" {
+			if q.Query.Get("name") != "" {
+				lookups++
+			} else {
+				pages++
+			}
+		}
+	}
+	// one page tells there are 13; three lookups are cheaper than twelve more pages
+	if pages != 1 || lookups != 3 {
+		t.Errorf("zone discovery: %d list pages and %d lookups, want 1 and 3", pages, lookups)
+	}
+}

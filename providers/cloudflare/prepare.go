@@ -9,9 +9,10 @@ import (
 )
 
 // Prepare finds the ids of many zones by listing the account's zones page by
-// page (50 a page) rather than one lookup per zone, as long as that costs fewer
-// requests: it stops once every wanted zone is known, or once it has spent as
-// many requests as the remaining lookups would cost.
+// page (50 a page) rather than one lookup per zone, when that costs fewer
+// requests: the first page says how many pages there are, and the rest are read
+// only if they are fewer than the zones still to find. It stops once every
+// wanted zone is known.
 func (p *Provider) Prepare(ctx context.Context, zones []string) {
 	want := map[string]bool{}
 	p.mu.Lock()
@@ -26,7 +27,8 @@ func (p *Provider) Prepare(ctx context.Context, zones []string) {
 	if p.zoneToken != "" {
 		token = p.zoneToken
 	}
-	for page := 1; len(want) > 1 && page <= len(want); page++ {
+	total := 1
+	for page := 1; len(want) > 1 && page <= total; page++ {
 		var got []apiZone
 		q := url.Values{"page": {strconv.Itoa(page)}, "per_page": {"50"}}
 		env, err := p.do(ctx, http.MethodGet, "/zones", q, token, nil, &got)
@@ -42,8 +44,14 @@ func (p *Provider) Prepare(ctx context.Context, zones []string) {
 			}
 		}
 		p.mu.Unlock()
-		if len(got) == 0 || env.ResultInfo == nil || page >= env.ResultInfo.TotalPages {
+		if len(got) == 0 || env.ResultInfo == nil {
 			return
+		}
+		if page == 1 {
+			total = env.ResultInfo.TotalPages
+			if total-1 >= len(want) {
+				return // listing the rest would cost more than looking zones up
+			}
 		}
 	}
 }

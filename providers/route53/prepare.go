@@ -9,8 +9,10 @@ import (
 )
 
 // Prepare finds the hosted zones of many zones by listing the account's zones
-// by name, 100 a page, rather than one ListHostedZonesByName lookup per zone,
-// as long as that costs fewer requests. A name held by more than one hosted
+// by name, 100 a page, rather than one ListHostedZonesByName lookup per zone.
+// Route 53 does not say how many pages there are, so it reads at most as many
+// pages as there are zones to find: never more requests than the lookups, and
+// a hundredth of them when the account holds mostly the zones asked for. A name held by more than one hosted
 // zone (public and private) is left to the per-zone lookup, which chooses or
 // explains.
 func (p *Provider) Prepare(ctx context.Context, zones []string) {
@@ -35,7 +37,7 @@ func (p *Provider) Prepare(ctx context.Context, zones []string) {
 	seen := map[string]int{}
 	found := map[string]string{}
 	in := &r53.ListHostedZonesByNameInput{MaxItems: aws.Int32(100)}
-	for pages := 1; pages <= len(want)-len(found); pages++ {
+	for pages := 1; pages <= len(want) && len(found) < len(want); pages++ {
 		out, err := p.client.ListHostedZonesByName(ctx, in)
 		if err != nil {
 			return
