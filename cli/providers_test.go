@@ -174,10 +174,8 @@ domains:
 // "name TYPE value" lines.
 func snapshot(t *testing.T, vars map[string]string, cfgPath string) map[string]bool {
 	t.Helper()
-	data, _ := os.ReadFile(cfgPath)
 	r := &run{env: Env{LookupEnv: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }, Getenv: func(string) string { return "" },
 		Stdout: os.Stderr, Stderr: os.Stderr}, secrets: new([]string)}
-	_ = data
 	cfg := r.load(cfgPath)
 	pc := cfg.Providers[0]
 	p, err := providers.Open(providers.Config{Name: pc.Name, Type: pc.Type, Settings: pc.SettingValues(), Dir: cfg.Dir})

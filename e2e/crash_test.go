@@ -3,7 +3,6 @@ package e2e
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -268,4 +267,3 @@ func faultSeedFor(zone string) []rrset.RRset {
 	return out
 }
 
-var _ = os.Getenv
