@@ -266,4 +266,3 @@ func faultSeedFor(zone string) []rrset.RRset {
 	}
 	return out
 }
-
