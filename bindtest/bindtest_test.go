@@ -184,6 +184,12 @@ func TestNotifyDelaySpacesNotifies(t *testing.T) {
 	update(t, p, `c.example.com. 300 IN A 192.0.2.3`)
 	p.WaitLog(t, sending, n+1, 3*delay)
 	notified := time.Now()
+	// Let the secondary take the first change before making the second, or
+	// one transfer could carry both.
+	s.WaitSerial(t, p.Serial(t), 3*delay)
+	if time.Since(notified) > delay/2 {
+		t.Skipf("the first transfer took %v; too slow to observe the notify-delay here", time.Since(notified))
+	}
 	update(t, p, `d.example.com. 300 IN A 192.0.2.4`)
 	serial := p.Serial(t)
 	time.Sleep(time.Second)
