@@ -32,15 +32,24 @@ func newTestDNS(t *testing.T, zone string) *testDNS {
 	t.Helper()
 	s := &testDNS{rrs: map[string][]dns.RR{}, fail: map[string]int{}, timeout: map[string]bool{}}
 	s.load(t, zone)
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	// UDP and TCP on one port: the port the kernel picks for UDP may be taken
+	// for TCP, so try again a few times.
+	var pc net.PacketConn
+	var ln net.Listener
+	var err error
+	for try := 0; try < 20; try++ {
+		if pc, err = net.ListenPacket("udp", "127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+		if ln, err = net.Listen("tcp", pc.LocalAddr().String()); err == nil {
+			break
+		}
+		pc.Close()
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.Addr = pc.LocalAddr().String()
-	ln, err := net.Listen("tcp", s.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var started sync.WaitGroup
 	started.Add(2)
 	udp := &dns.Server{PacketConn: pc, Handler: s, NotifyStartedFunc: started.Done}
