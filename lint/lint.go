@@ -34,14 +34,15 @@ import (
 const DefaultConcurrency = 16
 
 // Domain runs every online check for one domain: MX, SPF (the desired record
-// and the published one), DKIM selectors and DMARC report destinations, in
-// that order.
+// and the published one), DKIM selectors, DMARC report destinations, and what
+// MTA-STS and TLS-RPT point at, in that order.
 func Domain(ctx context.Context, r Resolver, d *schema.Domain) []Finding {
 	var out []Finding
 	out = append(out, checkMX(ctx, r, d)...)
 	out = append(out, checkSPF(ctx, r, d)...)
 	out = append(out, checkDKIM(ctx, r, d)...)
 	out = append(out, checkDMARC(ctx, r, d)...)
+	out = append(out, checkPolicies(ctx, r, d)...)
 	return out
 }
 
