@@ -297,6 +297,28 @@ func checkFaultRun(t *testing.T, st *store, cfg string, r result, stops bool) bo
 	return ok
 }
 
+// rerunConverges reruns apply after a stopped one and checks that it converges:
+// apply succeeds, the next plan is empty, nothing is duplicated, and the
+// records mailzone does not own are as they were (before).
+func rerunConverges(t *testing.T, st *store, cfg string, before []string) bool {
+	t.Helper()
+	ok := true
+	if r := mz(st.vars, "apply", "-c", cfg, "--yes"); r.code != 0 {
+		t.Errorf("rerun of apply: %s", r)
+		ok = false
+	}
+	if r := mz(st.vars, "plan", "-c", cfg, "--detailed-exitcode"); r.code != 0 {
+		t.Errorf("plan after apply: %s", r)
+		ok = false
+	}
+	noDuplicates(t, st.records(t))
+	if after := unmanaged(faultZone, faultDesired, st.records(t)); !slices.Equal(before, after) {
+		t.Errorf("unmanaged records changed")
+		ok = false
+	}
+	return ok
+}
+
 // loadDomains loads a configuration's domains for library-level applies.
 func loadDomains(t *testing.T, cfg string, vars map[string]string) []*schema.Domain {
 	t.Helper()
@@ -351,20 +373,7 @@ func slowCloudflare(t *testing.T, tl *tally) {
 	if rest := planKeys(t, st.vars, cfg); slices.Contains(rest, "TXT mz1._domainkey."+faultZone+".") {
 		t.Errorf("the timed-out POST was not applied by the fake; plan still creates it: %q", rest)
 	}
-	ok := true
-	if r := mz(st.vars, "apply", "-c", cfg, "--yes"); r.code != 0 {
-		t.Errorf("rerun of apply: %s", r)
-		ok = false
-	}
-	if r := mz(st.vars, "plan", "-c", cfg, "--detailed-exitcode"); r.code != 0 {
-		t.Errorf("plan after apply: %s", r)
-		ok = false
-	}
-	noDuplicates(t, st.records(t))
-	if after := unmanaged(faultZone, faultDesired, st.records(t)); !slices.Equal(before, after) {
-		t.Errorf("unmanaged records changed")
-		ok = false
-	}
+	ok := rerunConverges(t, st, cfg, before)
 	tl.add("cloudflare:slow", 2, ok && !t.Failed())
 }
 
@@ -393,19 +402,6 @@ func slowRoute53(t *testing.T, tl *tally) {
 		t.Errorf("slow change batch: want a stop with an unknown outcome, got written %d, err %v", len(res.Written), res.Err)
 	}
 	time.Sleep(500 * time.Millisecond)
-	ok := true
-	if r := mz(st.vars, "apply", "-c", cfg, "--yes"); r.code != 0 {
-		t.Errorf("rerun of apply: %s", r)
-		ok = false
-	}
-	if r := mz(st.vars, "plan", "-c", cfg, "--detailed-exitcode"); r.code != 0 {
-		t.Errorf("plan after apply: %s", r)
-		ok = false
-	}
-	noDuplicates(t, st.records(t))
-	if after := unmanaged(faultZone, faultDesired, st.records(t)); !slices.Equal(before, after) {
-		t.Errorf("unmanaged records changed")
-		ok = false
-	}
+	ok := rerunConverges(t, st, cfg, before)
 	tl.add("route53:slow", 1, ok && !t.Failed())
 }
