@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"golang.org/x/term"
 )
 
 // Env is what a command may touch of the world: streams and environment.
@@ -32,9 +34,11 @@ func System() Env {
 	}
 }
 
+// isTerminal reports whether f is a terminal. A character device is not
+// enough: /dev/null is one, and cron, Jenkins and `ssh host cmd </dev/null`
+// hand it to mailzone as standard input.
 func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return term.IsTerminal(int(f.Fd()))
 }
 
 // color reports whether output may be colored: on a terminal, without NO_COLOR,
