@@ -135,8 +135,11 @@ func NormalizeValue(typ, v string) string {
 // with \" \\ and \DDD escapes) into the logical text. Data without any quote is
 // returned unchanged, since libdns providers hand over TXT text unquoted.
 func JoinTXT(data string) string {
-	data = strings.TrimSpace(data)
-	if !strings.HasPrefix(data, `"`) {
+	if t := strings.TrimSpace(data); strings.HasPrefix(t, `"`) {
+		data = t
+	} else {
+		// Unquoted text is the logical text itself: its spaces are part of
+		// it (" v=spf1 -all" is not an SPF record, RFC 7208 §4.5).
 		return data
 	}
 	var b strings.Builder

@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/mailzone/mailzone/dkim"
+	"github.com/mailzone/mailzone/dnsname"
 	"github.com/mailzone/mailzone/dmarc"
 	"github.com/mailzone/mailzone/spf"
 )
@@ -132,6 +133,17 @@ func (l *loader) hostName(n *yaml.Node, field, s, what string) (string, bool) {
 	}
 	if why := validName(s); why != "" {
 		l.errorf(n, field, "%s %q %s", what, s, why)
+		return "", false
+	}
+	return strings.ToLower(strings.TrimSuffix(s, ".")) + ".", true
+}
+
+// ownerName validates a name that may hold underscore labels (RFC 2181 §11),
+// such as a CNAME target at an ESP ("selector1-contoso-com._domainkey.
+// contoso.onmicrosoft.com"), and returns it absolute.
+func (l *loader) ownerName(n *yaml.Node, field, s, what string) (string, bool) {
+	if err := dnsname.Owner(s); err != nil {
+		l.errorf(n, field, "%s %q %v", what, s, err)
 		return "", false
 	}
 	return strings.ToLower(strings.TrimSuffix(s, ".")) + ".", true
@@ -473,7 +485,7 @@ func (l *loader) dkim(n *yaml.Node, field string) []Selector {
 					ok = false
 					continue
 				}
-				t, good := l.hostName(q.v, q.field, s, "CNAME target")
+				t, good := l.ownerName(q.v, q.field, s, "CNAME target")
 				ok = ok && good
 				sel.Kind, sel.Target = CNAMESelector, t
 			case "revoked", "delete":

@@ -12,6 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/mailzone/mailzone/dnsname"
 	"github.com/mailzone/mailzone/providers"
 )
 
@@ -284,24 +285,10 @@ func contains(ss []string, s string) bool {
 	return false
 }
 
-var label = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-
 // validName reports why name is not a valid host name, or "".
 func validName(name string) string {
-	name = strings.TrimSuffix(name, ".")
-	if name == "" {
-		return "is empty"
-	}
-	if len(name) > 253 {
-		return "is longer than 253 characters"
-	}
-	for _, lab := range strings.Split(name, ".") {
-		if lab == "" {
-			return "has an empty label"
-		}
-		if !label.MatchString(strings.ToLower(lab)) {
-			return fmt.Sprintf("label %q may hold only letters, digits and inner hyphens (at most 63)", lab)
-		}
+	if err := dnsname.Host(name); err != nil {
+		return err.Error()
 	}
 	return ""
 }
@@ -346,6 +333,35 @@ func (l *loader) domains(cfg *Config, n *yaml.Node, profiles map[string]*yaml.No
 		d := l.domain(cfg, name, field, node)
 		d.Profile = profile
 		d.Pos = l.pos(p.k)
+		l.ownedNameLengths(d, p.k, field)
 		cfg.Domains = append(cfg.Domains, d)
 	}
+}
+
+// ownedNameLengths rejects a domain whose longest owned name, such as
+// <selector>._domainkey.<domain> or _dmarc.<domain>, would exceed what DNS
+// carries, so the error comes with a position before any write and not from
+// the provider halfway through an apply.
+func (l *loader) ownedNameLengths(d *Domain, key *yaml.Node, field string) {
+	for _, r := range d.Records() {
+		name := strings.TrimSuffix(r.Set.Name, ".")
+		if len(name) <= dnsname.MaxName {
+			continue
+		}
+		pos, f := l.pos(key), field
+		if r.Pos.Line > 0 {
+			pos, f = r.Pos, field+"."+r.Field
+		}
+		l.add(Diagnostic{Pos: pos, Field: f, Severity: Error,
+			Msg: fmt.Sprintf("the owned name %s is %d octets long; DNS names hold at most %d, so it cannot be published", short(name), len(name), dnsname.MaxName)})
+		return
+	}
+}
+
+// short quotes at most about 100 bytes of a value in messages.
+func short(s string) string {
+	if len(s) > 100 {
+		return s[:60] + "..." + s[len(s)-30:]
+	}
+	return s
 }

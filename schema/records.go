@@ -35,16 +35,20 @@ func (r Record) Owns(value string) bool {
 }
 
 // IsSPF reports whether TXT text is an SPF record: "v=spf1" alone or followed by
-// a space, case-insensitively (RFC 7208 §4.5).
+// a space, case-insensitively, at the very start (RFC 7208 §4.5: " v=spf1 -all"
+// is not one). This is the one predicate for ownership, lint and import.
 func IsSPF(text string) bool {
 	return len(text) >= 6 && strings.EqualFold(text[:6], "v=spf1") && (len(text) == 6 || text[6] == ' ')
 }
 
 // IsDMARC reports whether TXT text is a DMARC record: it starts with the tag
-// v=DMARC1 (RFC 7489 §6.4), spaces around "=" allowed.
+// v=DMARC1 (RFC 7489 §6.4), spaces around "=" allowed. The tag name is
+// case-insensitive ("v" is an ABNF literal string), the value "DMARC1" is not
+// (%x44 %x4d %x41 %x52 %x43 %x31). This is the one predicate for ownership,
+// lint and import.
 func IsDMARC(text string) bool {
 	t := strings.TrimLeft(text, " \t")
-	if !strings.HasPrefix(t, "v") {
+	if !strings.HasPrefix(t, "v") && !strings.HasPrefix(t, "V") {
 		return false
 	}
 	t = strings.TrimLeft(t[1:], " \t")

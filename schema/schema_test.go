@@ -46,6 +46,9 @@ func parse(t *testing.T, src string) (*Config, Diagnostics) {
 }
 
 // TestErrors checks the exact text and position of each validation error.
+// longDomain is a valid 250-octet domain name: its owned names are longer than DNS allows.
+var longDomain = strings.Repeat(strings.Repeat("a", 63)+".", 3) + strings.Repeat("b", 50) + ".example"
+
 func TestErrors(t *testing.T) {
 	tests := []struct {
 		name string
@@ -67,7 +70,15 @@ func TestErrors(t *testing.T) {
 		{"mx null by hand", head + "domains:\n  a.example:\n    mx: \".\"\n",
 			"mailzone.yaml:7:9: domains.a.example.mx: a null MX (RFC 7505) is published by mail: none, which also sets the parked SPF, DKIM and DMARC records"},
 		{"mx bad host", head + "domains:\n  a.example:\n    mx: {host: mx_1.example.net}\n",
-			`mailzone.yaml:7:16: domains.a.example.mx.host: MX target "mx_1.example.net" label "mx_1" may hold only letters, digits and inner hyphens (at most 63)`},
+			`mailzone.yaml:7:16: domains.a.example.mx.host: MX target "mx_1.example.net" label "mx_1" holds an underscore, which a host name may not`},
+		{"domain is an IP literal", head + "domains:\n  192.0.2.1: {mx: mx.example.net}\n",
+			`mailzone.yaml:6:3: domains.192.0.2.1: domain name is an IP address, not a domain name`},
+		{"domain bad punycode", head + "domains:\n  xn--zz.example: {mx: mx.example.net}\n",
+			`mailzone.yaml:6:3: domains.xn--zz.example: domain name label "xn--zz" is not valid punycode (IDNA): idna: invalid label "zz"`},
+		{"owned name too long", head + "domains:\n  " + longDomain + ":\n    mx: mx.example.net\n    dkim:\n      selector1: {cname: selector1-contoso-com._domainkey.contoso.onmicrosoft.com}\n",
+			"mailzone.yaml:9:7: domains." + longDomain + ".dkim.selector1: the owned name selector1._domainkey.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...bbbbbbbbbbbbbbbbbbbbbb.example is 271 octets long; DNS names hold at most 253, so it cannot be published"},
+		{"dmarc name too long", head + "domains:\n  " + longDomain + ":\n    mx: mx.example.net\n    dmarc: {policy: reject}\n",
+			"mailzone.yaml:8:12: domains." + longDomain + ".dmarc: the owned name _dmarc.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...bbbbbbbbbbbbbbbbbbbbbb.example is 257 octets long; DNS names hold at most 253, so it cannot be published"},
 		{"mx preference range", head + "domains:\n  a.example:\n    mx: {host: mx.example.net, preference: 70000}\n",
 			`mailzone.yaml:7:44: domains.a.example.mx.preference: must be a whole number from 0 to 65535, not "70000"`},
 		{"spf all pass", head + "domains:\n  a.example:\n    spf: {include: [x.example.net], all: pass}\n",
@@ -299,6 +310,12 @@ func TestOwnership(t *testing.T) {
 		{"v=DMARC1", false, true},
 		{"v=DMARC10; p=none", false, false},
 		{"some other text", false, false},
+		{" v=spf1 -all", false, false},        // RFC 7208 §4.5: at the very start
+		{"\tv=spf1 -all", false, false},
+		{"V=DMARC1; p=none", false, true},     // the tag name is case-insensitive
+		{"V = DMARC1; p=reject", false, true}, // with spaces around =
+		{"v=dmarc1; p=none", false, false},    // the value is case-sensitive
+		{"v=spf1\t-all", false, false},
 	} {
 		if IsSPF(tt.text) != tt.spf || IsDMARC(tt.text) != tt.dmrc {
 			t.Errorf("%q: IsSPF %v IsDMARC %v, want %v %v", tt.text, IsSPF(tt.text), IsDMARC(tt.text), tt.spf, tt.dmrc)

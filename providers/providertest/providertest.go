@@ -22,6 +22,7 @@ import (
 	"testing"
 
 	"github.com/mailzone/mailzone/providers"
+	"github.com/mailzone/mailzone/schema"
 	"github.com/mailzone/mailzone/rrset"
 )
 
@@ -108,7 +109,7 @@ func edit(cur map[rrset.Key]rrset.RRset, want rrset.RRset, own func(string) bool
 }
 
 func all(string) bool       { return true }
-func spfOnly(v string) bool { return strings.HasPrefix(strings.ToLower(v), "v=spf1") }
+func spfOnly(v string) bool { return schema.IsSPF(v) }
 
 func set(z, name, typ string, ttl uint32, values ...string) rrset.RRset {
 	return rrset.New(z, name, typ, ttl, values...)
@@ -219,6 +220,40 @@ func Run(t *testing.T, h Harness) {
 			h.After(t, "duplicate SPF", edits)
 		}
 		compare(t, "duplicate SPF", expect(state, edits), read(t, p, zone, ignore))
+	})
+	// Record recognition is the planner's, with one predicate per record kind
+	// (schema.IsSPF, schema.IsDMARC); a provider must hand values over exactly
+	// as published, so that a TXT with a leading space (not SPF, RFC 7208
+	// §4.5) stays unowned and "V=DMARC1" (a DMARC record: the tag name is
+	// case-insensitive) is owned, whatever the provider.
+	t.Run("record recognition", func(t *testing.T) {
+		notSPF, upper := " v=spf1 -all", "V=DMARC1; p=none; rua=mailto:dmarc@contoso.com"
+		p := h.Setup(t, zone, append(Unmanaged(zone),
+			set(zone, "@", "TXT", 3600, "google-site-verification=abc123", notSPF, "v=spf1 mx ~all"),
+			set(zone, "_dmarc", "TXT", 3600, upper)))
+		state := read(t, p, zone, ignore)
+		apex := state[rrset.Key{Name: rrset.Absolute("@", zone), Type: "TXT"}]
+		if !contains(apex.Values, notSPF) {
+			t.Fatalf("apex TXT read as %q, want %q kept byte for byte", apex.Values, notSPF)
+		}
+		dm := state[rrset.Key{Name: rrset.Absolute("_dmarc", zone), Type: "TXT"}]
+		if len(dm.Values) != 1 || !schema.IsDMARC(dm.Values[0]) {
+			t.Fatalf("_dmarc TXT read as %q, want one DMARC record", dm.Values)
+		}
+		edits := []rrset.Edit{
+			edit(state, set(zone, "@", "TXT", 3600, "v=spf1 include:spf.protection.outlook.com -all"), spfOnly),
+			edit(state, set(zone, "_dmarc", "TXT", 3600, "v=DMARC1; p=reject; rua=mailto:dmarc@contoso.com"), schema.IsDMARC),
+		}
+		if got := edits[0].Old.Values; len(got) != 1 || got[0] != "v=spf1 mx ~all" {
+			t.Fatalf("owned SPF values %q, want only the real SPF record", got)
+		}
+		if _, err := p.Apply(ctx, zone, edits); err != nil {
+			t.Fatalf("apply: %v", err)
+		}
+		if h.After != nil {
+			h.After(t, "record recognition", edits)
+		}
+		compare(t, "record recognition", expect(state, edits), read(t, p, zone, ignore))
 	})
 	t.Run("no-op apply writes nothing", func(t *testing.T) {
 		p := h.Setup(t, zone, Unmanaged(zone))

@@ -1,0 +1,47 @@
+package schema
+
+import "testing"
+
+// TestESPDelegatedSelectors loads DKIM selectors delegated to ESPs in the
+// exact target formats they publish: CNAME targets may hold underscore labels
+// (RFC 2181 §11), MX targets may not.
+func TestESPDelegatedSelectors(t *testing.T) {
+	src := head + `domains:
+  contoso.com:
+    mx: contoso-com.mail.protection.outlook.com   # Microsoft 365 inbound
+    dkim:
+      selector1: {cname: selector1-contoso-com._domainkey.contoso.onmicrosoft.com}
+      selector2: {cname: "selector2-contoso-com._domainkey.contoso.onmicrosoft.com."}
+      s1: {cname: s1.domainkey.u1234.wl.sendgrid.net}
+      s2: {cname: s2._domainkey.u1234.wl233.sendgrid.net}
+      4ppcxcqw5hf2irmxp6ikcs6vzcvy3pmv: {cname: 4ppcxcqw5hf2irmxp6ikcs6vzcvy3pmv.dkim.amazonses.com}
+      google: {revoked: true}
+`
+	cfg, ds := parse(t, src)
+	if ds.HasErrors() {
+		t.Fatalf("ESP selectors rejected:\n%v", ds)
+	}
+	want := map[string]string{
+		"selector1":                        "selector1-contoso-com._domainkey.contoso.onmicrosoft.com.",
+		"selector2":                        "selector2-contoso-com._domainkey.contoso.onmicrosoft.com.",
+		"s1":                               "s1.domainkey.u1234.wl.sendgrid.net.",
+		"s2":                               "s2._domainkey.u1234.wl233.sendgrid.net.",
+		"4ppcxcqw5hf2irmxp6ikcs6vzcvy3pmv": "4ppcxcqw5hf2irmxp6ikcs6vzcvy3pmv.dkim.amazonses.com.",
+	}
+	for _, s := range cfg.Domain("contoso.com").DKIM {
+		if w, ok := want[s.Name]; ok {
+			if s.Kind != CNAMESelector || s.Target != w {
+				t.Errorf("%s: kind %v target %q, want CNAME %q", s.Name, s.Kind, s.Target, w)
+			}
+			delete(want, s.Name)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("selectors missing: %v", want)
+	}
+	// An MX target stays a host name.
+	_, ds = parse(t, head+"domains:\n  contoso.com: {mx: _mx.contoso.com}\n")
+	if !ds.HasErrors() {
+		t.Error("an MX target with an underscore label was accepted")
+	}
+}
