@@ -177,50 +177,189 @@ func (e *configEdit) addDomain(name string, fields []string) ([]byte, error) {
 	return nil, fmt.Errorf("%s: domains: is written in flow style ({...}); write it as a block mapping to let mailzone add domains", e.path)
 }
 
-// addSelector inserts a DKIM selector line ("sel: {...}") into a domain's dkim
-// mapping, adding the mapping when the domain has none.
-func (e *configEdit) addSelector(domain, line string) ([]byte, error) {
+// addSelector inserts a DKIM selector entry (sel, and its value in flow
+// style) into a domain's dkim mapping, adding the mapping when the domain has
+// none. Block and flow styles are both edited in place; a domain or dkim
+// mapping that is an alias of an anchor is refused, since the edit would
+// change every domain that shares it.
+func (e *configEdit) addSelector(domain, sel, value string) ([]byte, error) {
 	_, domains := lookupKey(e.root, "domains")
 	dk, dv := lookupKey(domains, domain)
 	if dk == nil {
 		return nil, fmt.Errorf("domain %s is not in %s", domain, e.path)
 	}
-	if dv.Kind != yaml.MappingNode || dv.Style&yaml.FlowStyle != 0 || len(dv.Content) == 0 {
-		return nil, fmt.Errorf("%s: domain %s is written in flow style ({...}); write it as a block mapping, or add the selector by hand", e.path, domain)
+	if dv.Kind == yaml.AliasNode {
+		return nil, fmt.Errorf("%s:%d: domain %s is the alias *%s, shared with the anchor's other users; write it out as its own mapping to add a selector to it alone", e.path, dv.Line, domain, dv.Value)
 	}
-	step := dv.Content[0].Column - dk.Column
+	if dv.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("%s:%d: domain %s has no mapping of fields to add a selector to", e.path, dk.Line, domain)
+	}
+	line := yamlScalar(sel) + ": " + value
 	kk, kv := lookupKey(dv, "dkim")
+	if kk != nil && kv.Kind == yaml.AliasNode {
+		return nil, fmt.Errorf("%s:%d: the dkim mapping of %s is the alias *%s, shared with the anchor's other users; write the selectors out for this domain to add one to it alone", e.path, kv.Line, domain, kv.Value)
+	}
+	if kk != nil && kv.Anchor != "" {
+		return nil, fmt.Errorf("%s:%d: the dkim mapping of %s is the anchor &%s, which other domains may share; add the selector by hand", e.path, kv.Line, domain, kv.Anchor)
+	}
 	switch {
-	case kk == nil:
+	case kk == nil && dv.Style&yaml.FlowStyle != 0:
+		sep := ", "
+		if len(dv.Content) == 0 {
+			sep = ""
+		}
+		return e.insertFlow(dv, sep+"dkim: {"+line+"}")
+	case kk == nil && len(dv.Content) > 0:
+		step := dv.Content[0].Column - dk.Column
 		pad := strings.Repeat(" ", dv.Content[0].Column-1)
 		return e.insert(e.blockEnd(dv.Content[0].Line, dv.Content[0].Column-1), []string{pad + "dkim:", pad + strings.Repeat(" ", step) + line})
-	case kv.Kind == yaml.MappingNode && kv.Style&yaml.FlowStyle == 0 && len(kv.Content) > 0:
+	case kv.Kind == yaml.MappingNode && kv.Style&yaml.FlowStyle != 0:
+		sep := ", "
+		if len(kv.Content) == 0 {
+			sep = ""
+		}
+		return e.insertFlow(kv, sep+line)
+	case kv.Kind == yaml.MappingNode && len(kv.Content) > 0:
 		first := kv.Content[0]
 		return e.insert(e.blockEnd(first.Line, first.Column-1), []string{strings.Repeat(" ", first.Column-1) + line})
 	}
-	return nil, fmt.Errorf("%s: the dkim mapping of %s is written in flow style ({...}); write it as a block mapping, or add the selector by hand", e.path, domain)
+	return nil, fmt.Errorf("%s: the dkim entry of %s is not a mapping of selectors; add the selector by hand", e.path, domain)
+}
+
+// insertFlow inserts text just before the closing brace of the flow mapping
+// that starts at node n.
+func (e *configEdit) insertFlow(n *yaml.Node, text string) ([]byte, error) {
+	start := e.offset(n.Line, n.Column)
+	end := flowClose(string(e.data), start)
+	if start < 0 || end < 0 {
+		return nil, fmt.Errorf("%s:%d: cannot find the end of the {...} mapping; add the entry by hand", e.path, n.Line)
+	}
+	// Keep "}" where it was when the mapping ends on its own line.
+	at := end
+	for at > start && (e.data[at-1] == ' ' || e.data[at-1] == '\t') {
+		at--
+	}
+	if at > start && (e.data[at-1] == '\n') {
+		at = end
+	}
+	out := string(e.data[:at]) + text + string(e.data[at:])
+	if strings.Replace(out, text, "", 1) != string(e.data) {
+		return nil, fmt.Errorf("%s: internal error: the edit would change other text; nothing was written", e.path)
+	}
+	return []byte(out), nil
+}
+
+// offset returns the byte offset of a 1-based line and (rune) column.
+func (e *configEdit) offset(line, col int) int {
+	if line < 1 || line > len(e.lines) {
+		return -1
+	}
+	off := 0
+	for _, l := range e.lines[:line-1] {
+		off += len(l)
+	}
+	l := e.lines[line-1]
+	c := 1
+	for i := range l {
+		if c == col {
+			return off + i
+		}
+		c++
+	}
+	return -1
+}
+
+// flowClose returns the offset of the brace or bracket that closes the flow
+// collection opening at data[start], skipping quoted scalars and comments, or
+// -1.
+func flowClose(data string, start int) int {
+	if start < 0 || start >= len(data) || (data[start] != '{' && data[start] != '[') {
+		return -1
+	}
+	depth := 0
+	for i := start; i < len(data); i++ {
+		switch c := data[i]; c {
+		case '"':
+			for i++; i < len(data) && data[i] != '"'; i++ {
+				if data[i] == '\\' {
+					i++
+				}
+			}
+		case '\'':
+			for i++; i < len(data); i++ {
+				if data[i] == '\'' {
+					if i+1 < len(data) && data[i+1] == '\'' {
+						i++
+						continue
+					}
+					break
+				}
+			}
+		case '#':
+			if i > 0 && (data[i-1] == ' ' || data[i-1] == '\t' || data[i-1] == '\n') {
+				for i < len(data) && data[i] != '\n' {
+					i++
+				}
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return -1
 }
 
 // checkEdit loads the edited configuration and checks that every domain but
-// the one edited publishes exactly what it did before.
-func checkEdit(before *schema.Config, path string, data []byte, env func(string) (string, bool), edited string) (*schema.Config, error) {
+// the one edited resolves to exactly what it did before: the same provider,
+// zone and records. Positions are not compared: an insertion moves every
+// line after it.
+func checkEdit(before *schema.Config, path string, data []byte, env func(string) (string, bool), edited ...string) (*schema.Config, error) {
 	after, err := schema.Parse(path, data, env)
 	if err != nil {
 		return nil, err
 	}
+	skip := map[string]bool{}
+	for _, e := range edited {
+		skip[e] = true
+	}
 	for _, d := range before.Domains {
-		if d.Name == edited {
+		if skip[d.Name] {
 			continue
 		}
 		n := after.Domain(d.Name)
-		if n == nil || !reflect.DeepEqual(d.Records(), n.Records()) || d.Provider != n.Provider || d.Zone != n.Zone {
+		if n == nil || !sameResolved(d, n) {
 			return nil, fmt.Errorf("internal error: the edit would change domain %s; nothing was written", d.Name)
 		}
 	}
-	if after.Domain(edited) == nil {
-		return nil, fmt.Errorf("internal error: %s is not in the edited configuration; nothing was written", edited)
+	for _, e := range edited {
+		if after.Domain(e) == nil {
+			return nil, fmt.Errorf("internal error: %s is not in the edited configuration; nothing was written", e)
+		}
 	}
 	return after, nil
+}
+
+// sameResolved reports whether two loadings of a domain publish the same
+// thing: provider, zone, verification settings and every record, whatever
+// line they sit on.
+func sameResolved(a, b *schema.Domain) bool {
+	if a.Provider != b.Provider || a.Zone != b.Zone || a.Parked != b.Parked || !reflect.DeepEqual(a.Verify, b.Verify) {
+		return false
+	}
+	ra, rb := a.Records(), b.Records()
+	if len(ra) != len(rb) {
+		return false
+	}
+	for i := range ra {
+		if ra[i].Field != rb[i].Field || !ra[i].Set.Equal(rb[i].Set) {
+			return false
+		}
+	}
+	return true
 }
 
 // writeAtomic replaces path with data: a temporary file in the same directory,

@@ -30,7 +30,7 @@ type keyFlags struct {
 func (f *keyFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.config, "c", "mailzone.yaml", "configuration file")
 	fs.StringVar(&f.config, "config", "mailzone.yaml", "configuration file")
-	fs.StringVar(&f.algorithm, "dkim-algorithm", "rsa", "DKIM key algorithm: rsa (2048 bits) or ed25519")
+	fs.StringVar(&f.algorithm, "dkim-algorithm", "", "DKIM key algorithm: rsa (2048 bits) or ed25519 (default: rsa for onboard; for dkim rotate, the algorithm of the domain's newest key)")
 	fs.StringVar(&f.keyDir, "key-dir", "keys", "directory for private keys, relative to the configuration file")
 }
 
@@ -225,6 +225,9 @@ func (r *run) rotate(args []string) int {
 			old = append(old, s.Name)
 		}
 	}
+	if kf.algorithm == "" {
+		kf.algorithm = newestAlgorithm(d)
+	}
 	edit, err := readConfigEdit(cfg.File)
 	if err != nil {
 		r.errorf("%v", err)
@@ -239,7 +242,7 @@ func (r *run) rotate(args []string) int {
 		r.errorf("%v", err)
 		return ExitError
 	}
-	data, err := edit.addSelector(domain, yamlScalar(sel)+": {key_file: "+yamlScalar(k.ref)+"}")
+	data, err := edit.addSelector(domain, sel, "{key_file: "+yamlScalar(k.ref)+"}")
 	if err == nil {
 		_, err = checkEdit(cfg, cfg.File, data, r.env.LookupEnv, domain)
 	}
@@ -268,4 +271,17 @@ func (r *run) rotate(args []string) int {
 	}
 	fmt.Fprintln(r.env.Stdout)
 	return r.plan([]string{"-c", cfg.File, "-d", domain, "--offline"})
+}
+
+// newestAlgorithm is the algorithm of the domain's newest key: the last key
+// selector in the file, where rotate and onboard add them. A domain that
+// signs with Ed25519 keeps Ed25519 when it rotates. RSA when it has none.
+func newestAlgorithm(d *schema.Domain) string {
+	alg := "rsa"
+	for _, s := range d.DKIM {
+		if s.Kind == schema.KeySelector && s.Algorithm != "" {
+			alg = s.Algorithm
+		}
+	}
+	return alg
 }

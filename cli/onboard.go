@@ -43,6 +43,9 @@ func (r *run) onboard(args []string) int {
 	if err := dkim.ValidSelector(sel); err != nil {
 		return r.usageError("onboard", fmt.Errorf("--dkim-selector: %v", err))
 	}
+	if kf.algorithm == "" {
+		kf.algorithm = "rsa"
+	}
 	if kf.algorithm != "rsa" && kf.algorithm != "ed25519" {
 		return r.usageError("onboard", fmt.Errorf("--dkim-algorithm must be rsa or ed25519, not %q", kf.algorithm))
 	}
