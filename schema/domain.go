@@ -12,8 +12,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/mailzone/mailzone/dkim"
-	"github.com/mailzone/mailzone/dnsname"
 	"github.com/mailzone/mailzone/dmarc"
+	"github.com/mailzone/mailzone/dnsname"
 	"github.com/mailzone/mailzone/spf"
 )
 

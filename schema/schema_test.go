@@ -310,7 +310,7 @@ func TestOwnership(t *testing.T) {
 		{"v=DMARC1", false, true},
 		{"v=DMARC10; p=none", false, false},
 		{"some other text", false, false},
-		{" v=spf1 -all", false, false},        // RFC 7208 §4.5: at the very start
+		{" v=spf1 -all", false, false}, // RFC 7208 §4.5: at the very start
 		{"\tv=spf1 -all", false, false},
 		{"V=DMARC1; p=none", false, true},     // the tag name is case-insensitive
 		{"V = DMARC1; p=reject", false, true}, // with spaces around =
