@@ -71,6 +71,36 @@ type keyFile struct {
 	created []string
 }
 
+// keyDirPath is the directory private keys go to: keyDir, relative to the
+// configuration's directory unless absolute.
+func keyDirPath(cfgDir, keyDir string) string {
+	if filepath.IsAbs(keyDir) {
+		return keyDir
+	}
+	return filepath.Join(cfgDir, keyDir)
+}
+
+// keysAbsent checks, before anything is written, that the key files of a
+// new selector do not exist yet.
+func keysAbsent(cfgDir, keyDir, domain, selector string) error {
+	dir := filepath.Join(keyDirPath(cfgDir, keyDir), domain)
+	for _, f := range []string{selector + ".pem", selector + ".pub.pem"} {
+		if _, err := os.Lstat(filepath.Join(dir, f)); err == nil {
+			return fmt.Errorf("%s already exists; choose another selector or move the old key away; nothing was changed", filepath.Join(dir, f))
+		}
+	}
+	return nil
+}
+
+// keyIgnore is the .gitignore mailzone writes into a key directory it
+// creates: private keys never reach the repository by a `git add keys`, and
+// the public halves, which the configuration names, are committed.
+const keyIgnore = `# Written by mailzone. Private DKIM keys stay out of git: move each to its
+# signer. The public halves (*.pub.pem) are what mailzone.yaml names; commit them.
+*.pem
+!*.pub.pem
+`
+
 // writeKey writes a new private key to <keyDir>/<domain>/<selector>.pem with
 // mode 0600, creating the directories with mode 0700. An existing file is never
 // overwritten.
@@ -88,6 +118,14 @@ func writeKey(cfgDir, keyDir, domain, selector string, pemData []byte) (*keyFile
 			}
 			kf.created = append(kf.created, d)
 		}
+	}
+	ignore := filepath.Join(dir, ".gitignore")
+	if _, err := os.Lstat(ignore); errors.Is(err, fs.ErrNotExist) {
+		if err := os.WriteFile(ignore, []byte(keyIgnore), 0o644); err != nil {
+			kf.remove()
+			return nil, err
+		}
+		kf.created = append(kf.created, ignore)
 	}
 	f, err := os.OpenFile(kf.path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {

@@ -10,6 +10,7 @@ package providers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -52,6 +53,28 @@ type Staged interface {
 // them with the delegation the parent zone publishes.
 type NameserverLister interface {
 	Nameservers(ctx context.Context, zone string) ([]string, error)
+}
+
+// ErrNoZone is wrapped by the errors of providers that can tell that a zone
+// does not exist (a missing zone file), as opposed to failing to read it.
+var ErrNoZone = errors.New("the zone does not exist")
+
+// ZoneCreator is implemented by providers that can create an empty zone
+// (zone files). onboard --create-zone uses it, before writing anything else;
+// the returned undo removes the zone again if a later step fails.
+type ZoneCreator interface {
+	CreateZone(ctx context.Context, zone string, soa NewZone) (undo func() error, err error)
+}
+
+// NewZone is the content of a zone that a ZoneCreator makes: an SOA and NS
+// records.
+type NewZone struct {
+	// Nameservers are absolute NS host names; the first is the SOA MNAME.
+	Nameservers []string
+	// Hostmaster is the SOA RNAME, absolute (hostmaster.example.net.).
+	Hostmaster string
+	// TTL is the zone's default TTL.
+	TTL uint32
 }
 
 // Config is one provider block of mailzone.yaml after ${VAR} expansion.

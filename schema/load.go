@@ -173,8 +173,26 @@ func (l *loader) providers(cfg *Config, n *yaml.Node) {
 }
 
 func (l *loader) defaults(cfg *Config, n *yaml.Node) {
-	for _, p := range l.fields(n, "defaults", "ttl", "provider", "resolver", "verify") {
+	for _, p := range l.fields(n, "defaults", "ttl", "provider", "resolver", "verify", "new_zone") {
 		switch p.key {
+		case "new_zone":
+			for _, q := range l.fields(p.v, p.field, "nameservers", "hostmaster") {
+				switch q.key {
+				case "nameservers":
+					ss, nodes := l.strs(q.v, q.field)
+					for i, s := range ss {
+						if h, ok := l.hostName(nodes[i], fmt.Sprintf("%s[%d]", q.field, i), s, "nameserver"); ok {
+							cfg.Defaults.NewZone.Nameservers = append(cfg.Defaults.NewZone.Nameservers, h)
+						}
+					}
+				case "hostmaster":
+					if s, ok := l.str(q.v, q.field); ok {
+						if h, ok := l.hostName(q.v, q.field, strings.Replace(s, "@", ".", 1), "hostmaster"); ok {
+							cfg.Defaults.NewZone.Hostmaster = h
+						}
+					}
+				}
+			}
 		case "ttl":
 			if v, ok := l.uint(p.v, p.field, 1, 1<<31-1); ok {
 				cfg.Defaults.TTL = uint32(v)

@@ -82,6 +82,17 @@ type Defaults struct {
 	// empty means the system resolver from /etc/resolv.conf.
 	Resolver string
 	Verify   Verify
+	// NewZone is what `onboard --create-zone` writes into a new zone file's
+	// SOA and NS records.
+	NewZone NewZone
+}
+
+// NewZone holds the SOA and NS values of a zone file that onboard creates.
+type NewZone struct {
+	// Nameservers are the zone's NS host names, absolute.
+	Nameservers []string
+	// Hostmaster is the SOA RNAME as a host name (hostmaster.example.net.).
+	Hostmaster string
 }
 
 // Verify configures propagation checks for a domain.

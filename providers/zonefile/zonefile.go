@@ -152,7 +152,7 @@ func readZone(disk, shown string) (string, error) {
 	b, err := os.ReadFile(disk)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return "", fmt.Errorf("%s: zone file does not exist", shown)
+			return "", noZoneError{shown}
 		}
 		return "", fmt.Errorf("%s: %w", shown, err)
 	}
@@ -239,3 +239,58 @@ func edit(text, zone, path string, edits []rrset.Edit, now time.Time) (out strin
 // so apply does not wait for nameservers after writing them unless told which
 // to ask.
 func (p *Provider) Staged() bool { return true }
+
+// noZoneError says that a zone's file does not exist.
+type noZoneError struct{ shown string }
+
+func (e noZoneError) Error() string { return e.shown + ": zone file does not exist" }
+func (e noZoneError) Unwrap() error { return providers.ErrNoZone }
+
+// CreateZone writes a new zone file holding only an SOA record (serial
+// YYYYMMDD01) and the NS records, and never overwrites an existing file. It
+// implements [providers.ZoneCreator].
+func (p *Provider) CreateZone(ctx context.Context, zone string, z providers.NewZone) (func() error, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	disk, shown, fqdn, err := p.files(zone)
+	if err != nil {
+		return nil, err
+	}
+	if len(z.Nameservers) == 0 || z.Hostmaster == "" {
+		return nil, fmt.Errorf("%s: a new zone needs nameservers and a hostmaster", shown)
+	}
+	ttl := z.TTL
+	if ttl == 0 {
+		ttl = 3600
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "; %s, created by mailzone onboard\n$ORIGIN %s\n$TTL %d\n", strings.TrimSuffix(fqdn, "."), fqdn, ttl)
+	fmt.Fprintf(&b, "@\tIN\tSOA\t%s %s (\n\t\t%s01 ; serial\n\t\t7200 ; refresh\n\t\t3600 ; retry\n\t\t1209600 ; expire\n\t\t300 ) ; negative caching\n",
+		z.Nameservers[0], z.Hostmaster, p.Now().UTC().Format("20060102"))
+	for _, ns := range z.Nameservers {
+		fmt.Fprintf(&b, "@\tIN\tNS\t%s\n", ns)
+	}
+	if _, err := parseRecords(b.String(), fqdn, shown); err != nil {
+		return nil, fmt.Errorf("%s: the new zone does not parse: %w", shown, err)
+	}
+	f, err := os.OpenFile(disk, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("%s: already exists", shown)
+		}
+		return nil, fmt.Errorf("%s: %w", shown, err)
+	}
+	_, err = f.WriteString(b.String())
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(disk)
+		return nil, fmt.Errorf("%s: %w", shown, err)
+	}
+	return func() error { return os.Remove(disk) }, nil
+}

@@ -1,0 +1,91 @@
+package escape
+
+import (
+	"strings"
+)
+
+// Code renders s as an inline markdown code span that nothing in s can close:
+// the fence is one backtick longer than the longest run of backticks in s
+// (CommonMark §6.1), with spaces inside so a leading or trailing backtick
+// stays content. Line breaks and control characters are shown escaped, and
+// "|" is escaped so the span is safe in a table cell. Inside a code span,
+// HTML and @mentions are inert.
+func Code(s string) string {
+	s = strings.ReplaceAll(Terminal(s), "\t", " ")
+	s = strings.ReplaceAll(s, "|", `\|`)
+	if s == "" {
+		return "` `"
+	}
+	fence := strings.Repeat("`", longestRun(s, '`')+1)
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") || strings.HasPrefix(s, " ") || strings.HasSuffix(s, " ") || len(fence) > 1 {
+		return fence + " " + s + " " + fence
+	}
+	return fence + s + fence
+}
+
+// Text renders s as inert markdown text on one line: HTML is escaped (so no
+// comment, tag or marker can open), markdown punctuation is backslash-escaped
+// (no link, image, emphasis or code span), and "@" is followed by a word
+// joiner so @mentions never notify anyone.
+func Text(s string) string {
+	s = strings.Join(strings.Fields(Terminal(s)), " ")
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '&':
+			b.WriteString("&amp;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '"':
+			b.WriteString("&quot;")
+		case '@':
+			b.WriteString("@\u2060")
+		case '\\', '`', '*', '_', '[', ']', '(', ')', '#', '!', '|', '~', '{', '}', '+', '-', '.':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// Block renders body as a fenced code block whose fence no line of body can
+// close, with info as the language tag.
+func Block(info, body string) string {
+	fence := strings.Repeat("`", max(3, longestRun(body, '`')+1))
+	if !strings.HasSuffix(body, "\n") {
+		body += "\n"
+	}
+	return fence + info + "\n" + body + fence + "\n"
+}
+
+// Neutralize takes a whole rendered markdown document and breaks every
+// occurrence of marker that is not at the very start, so that a value
+// rendered into it can never produce a second marker, even where an escape
+// was missed.
+func Neutralize(doc, marker string) string {
+	if marker == "" {
+		return doc
+	}
+	head, rest := "", doc
+	if strings.HasPrefix(doc, marker) {
+		head, rest = marker, doc[len(marker):]
+	}
+	return head + strings.ReplaceAll(rest, marker, strings.Replace(marker, "<!--", "&lt;!--", 1))
+}
+
+func longestRun(s string, c byte) int {
+	longest, run := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return longest
+}
