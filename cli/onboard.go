@@ -28,7 +28,7 @@ const delegationTimeout = 10 * time.Second
 // onboardReq is one domain to onboard: from the command line, or one row of
 // --from FILE.csv.
 type onboardReq struct {
-	row                                int // CSV row, 0 on the command line
+	row                                 int // CSV row, 0 on the command line
 	domain, profile, provider, selector string
 }
 

@@ -22,8 +22,8 @@ import (
 	"testing"
 
 	"github.com/mailzone/mailzone/providers"
-	"github.com/mailzone/mailzone/schema"
 	"github.com/mailzone/mailzone/rrset"
+	"github.com/mailzone/mailzone/schema"
 )
 
 // Harness adapts one provider to the suite.
