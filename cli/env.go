@@ -5,9 +5,13 @@
 package cli
 
 import (
+	"bytes"
 	"io"
 	"os"
 	"strings"
+	"sync"
+
+	"github.com/mailzone/mailzone/escape"
 
 	"golang.org/x/term"
 )
@@ -68,4 +72,52 @@ func (s scrubber) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// commandGuard passes output through line by line, and neutralizes any line
+// that the GitHub Actions runner would take for a workflow command (it
+// starts with "::" after leading spaces) by prefixing a backslash. Values
+// from the configuration are escaped where they are rendered; this is the
+// guarantee behind that. Flush writes a last unterminated line.
+type commandGuard struct {
+	mu  sync.Mutex
+	w   io.Writer
+	buf []byte
+}
+
+func (g *commandGuard) Write(p []byte) (int, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.buf = append(g.buf, p...)
+	for {
+		i := bytes.IndexByte(g.buf, '\n')
+		if i < 0 {
+			break
+		}
+		if err := g.emit(g.buf[:i+1]); err != nil {
+			return 0, err
+		}
+		g.buf = g.buf[i+1:]
+	}
+	return len(p), nil
+}
+
+func (g *commandGuard) emit(line []byte) error {
+	if escape.CommandLine(string(line)) {
+		if _, err := g.w.Write([]byte{'\\'}); err != nil {
+			return err
+		}
+	}
+	_, err := g.w.Write(line)
+	return err
+}
+
+// Flush writes what is left of an unterminated last line.
+func (g *commandGuard) Flush() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.buf) > 0 {
+		g.emit(g.buf)
+		g.buf = nil
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/mailzone/mailzone/escape"
 	"github.com/mailzone/mailzone/lint"
 	"github.com/mailzone/mailzone/schema"
 )
@@ -44,9 +45,18 @@ Exit codes: 0 success; 1 error; 2 changes pending (plan --detailed-exitcode) or 
 // Main runs the command line args and returns the exit code.
 func Main(args []string, env Env) int {
 	secrets := []string{}
+	commands := io.Writer(scrubber{w: env.Stdout, secrets: &secrets})
+	if env.actions() {
+		// No line mailzone prints may be taken for a workflow command but
+		// its own annotations, which go through r.commands.
+		out, errw := &commandGuard{w: env.Stdout}, &commandGuard{w: env.Stderr}
+		defer out.Flush()
+		defer errw.Flush()
+		env.Stdout, env.Stderr = out, errw
+	}
 	env.Stdout = scrubber{w: env.Stdout, secrets: &secrets}
 	env.Stderr = scrubber{w: env.Stderr, secrets: &secrets}
-	r := &run{env: env, secrets: &secrets}
+	r := &run{env: env, secrets: &secrets, commands: commands}
 	if len(args) == 0 {
 		fmt.Fprint(env.Stderr, usage)
 		return ExitError
@@ -90,7 +100,10 @@ func version() string {
 
 // run carries one invocation's environment.
 type run struct {
-	env     Env
+	env Env
+	// commands receives mailzone's own workflow commands (annotations),
+	// bypassing the guard that neutralizes every other line starting "::".
+	commands io.Writer
 	secrets *[]string
 	// refused are the domains lint refused to plan.
 	refused map[string]bool
@@ -162,41 +175,40 @@ func (r *run) load(path string) *schema.Config {
 }
 
 // diagnostics prints findings to stderr, and as workflow commands under GitHub
-// Actions so they annotate the pull request.
+// Actions so they annotate the pull request. Control characters from values
+// are shown escaped.
 func (r *run) diagnostics(ds schema.Diagnostics) {
 	r.annotate(ds)
 	for _, d := range ds {
-		fmt.Fprintln(r.env.Stderr, d.String())
+		fmt.Fprintln(r.env.Stderr, escape.Terminal(d.String()))
 	}
 }
 
 // annotate prints findings as GitHub workflow commands under GitHub Actions,
 // so they annotate the pull request at the line they concern.
 func (r *run) annotate(ds schema.Diagnostics) {
+	if !r.env.actions() {
+		return
+	}
 	for _, d := range ds {
-		if r.env.actions() {
-			kind := "error"
-			if d.Severity == schema.Warning {
-				kind = "warning"
-			}
-			msg := d.Msg
-			if d.Field != "" {
-				msg = d.Field + ": " + msg
-			}
-			fmt.Fprintf(r.env.Stdout, "::%s file=%s,line=%d,col=%d::%s\n", kind, d.Pos.File, d.Pos.Line, d.Pos.Col, escapeAnnotation(msg))
+		kind := "error"
+		if d.Severity == schema.Warning {
+			kind = "warning"
 		}
+		msg := d.Msg
+		if d.Field != "" {
+			msg = d.Field + ": " + msg
+		}
+		fmt.Fprintf(r.commands, "::%s file=%s,line=%d,col=%d::%s\n", kind, escape.Property(d.Pos.File), d.Pos.Line, d.Pos.Col, escape.Annotation(msg))
 	}
 }
 
-// escapeAnnotation escapes a message for a GitHub workflow command.
-func escapeAnnotation(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
-}
-
+// errorf reports an error on stderr, with control characters from values
+// shown escaped, and as an annotation under GitHub Actions.
 func (r *run) errorf(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	if r.env.actions() {
-		fmt.Fprintf(r.env.Stdout, "::error::%s\n", escapeAnnotation(msg))
+		fmt.Fprintf(r.commands, "::error::%s\n", escape.Annotation(msg))
 	}
-	fmt.Fprintln(r.env.Stderr, "mailzone: "+msg)
+	fmt.Fprintln(r.env.Stderr, "mailzone: "+escape.Terminal(msg))
 }

@@ -102,8 +102,9 @@ func Property(s string) string {
 }
 
 // CommandLine reports whether a line of output would be taken by the GitHub
-// Actions runner as a workflow command (it starts with "::", after
-// whitespace).
+// Actions runner as a workflow command: it starts with "::" once leading
+// white space (any Unicode space, CR included) is trimmed, as the runner
+// trims it.
 func CommandLine(line string) bool {
-	return strings.HasPrefix(strings.TrimLeft(line, " \t"), "::")
+	return strings.HasPrefix(strings.TrimLeftFunc(line, unicode.IsSpace), "::")
 }

@@ -96,6 +96,9 @@ var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 func (l *loader) providers(cfg *Config, n *yaml.Node) {
 	for _, p := range l.fields(n, "providers") {
+		if !l.nameKey(p.k, p.field, "provider", p.key) {
+			continue
+		}
 		prov := &Provider{Name: p.key, Pos: l.pos(p.k), Settings: map[string]Setting{}}
 		var typeNode *yaml.Node
 		for _, s := range l.fields(p.v, p.field) {
@@ -256,6 +259,9 @@ func (l *loader) profiles(n *yaml.Node) map[string]*yaml.Node {
 	raw := map[string]pair{}
 	var order []string
 	for _, p := range l.fields(n, "profiles") {
+		if !l.nameKey(p.k, p.field, "profile", p.key) {
+			continue
+		}
 		order = append(order, p.key)
 		keys := []string{}
 		for _, k := range domainKeys {
@@ -382,4 +388,18 @@ func short(s string) string {
 		return s[:60] + "..." + s[len(s)-30:]
 	}
 	return s
+}
+
+// keyName is what a provider or profile may be called: the names are printed
+// in plans, logs, markdown and workflow commands, so they hold nothing that
+// any of those would interpret.
+var keyName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+
+// nameKey checks the name of a provider or profile.
+func (l *loader) nameKey(k *yaml.Node, field, what, name string) bool {
+	if keyName.MatchString(name) {
+		return true
+	}
+	l.errorf(k, field, "%s name %q: use lower-case letters, digits, _ and -, starting with a letter or digit (at most 63)", what, short(name))
+	return false
 }
