@@ -24,11 +24,14 @@ func Code(s string) string {
 }
 
 // Text renders s as inert markdown text on one line: HTML is escaped (so no
-// comment, tag or marker can open), markdown punctuation is backslash-escaped
-// (no link, image, emphasis or code span), and "@" is followed by a word
-// joiner so @mentions never notify anyone.
+// comment, tag or marker can open), the punctuation that makes links, images,
+// emphasis, code spans and table cells is backslash-escaped, bare URLs are
+// kept from becoming links, and "@" is followed by a word joiner so
+// @mentions never notify anyone. It is for inline use, never at the start of
+// a line.
 func Text(s string) string {
 	s = strings.Join(strings.Fields(Terminal(s)), " ")
+	s = noAutolink.Replace(s)
 	var b strings.Builder
 	for _, r := range s {
 		switch r {
@@ -42,7 +45,7 @@ func Text(s string) string {
 			b.WriteString("&quot;")
 		case '@':
 			b.WriteString("@\u2060")
-		case '\\', '`', '*', '_', '[', ']', '(', ')', '#', '!', '|', '~', '{', '}', '+', '-', '.':
+		case '\\', '`', '*', '_', '[', ']', '|', '~':
 			b.WriteByte('\\')
 			b.WriteRune(r)
 		default:
@@ -76,6 +79,9 @@ func Neutralize(doc, marker string) string {
 	}
 	return head + strings.ReplaceAll(rest, marker, strings.Replace(marker, "<!--", "&lt;!--", 1))
 }
+
+// noAutolink breaks what GitHub's autolink extension turns into links.
+var noAutolink = strings.NewReplacer("://", ":\u2060//", "www.", "www\u2060.", "WWW.", "WWW\u2060.")
 
 func longestRun(s string, c byte) int {
 	longest, run := 0, 0

@@ -40,8 +40,8 @@ func TestMarkdownShape(t *testing.T) {
 	Markdown(&b, samplePlan(t), MarkdownOptions{})
 	md := b.String()
 	for _, want := range []string{
-		"**Plan:** 1 to add, 4 to change, 0 to delete.",
-		"- `broken.example` (provider `p`): GET /zones: 403 Forbidden",
+		"**Plan for the rest:** 1 to add, 4 to change, 0 to delete.",
+		"- zone `broken.example` (provider `p`): GET /zones: 403 Forbidden",
 		"| ~ | `customer.example.` | MX | `mx` |",
 		"| + | `mz1._domainkey.customer.example.` | TXT | `dkim.mz1` | 3600 |",
 		"-   10 mx1.old.example.",
@@ -54,7 +54,7 @@ func TestMarkdownShape(t *testing.T) {
 		}
 	}
 	// The summary comes before any domain section.
-	if strings.Index(md, "**Plan:**") > strings.Index(md, "#### customer.example") {
+	if strings.Index(md, "**Plan for the rest:**") > strings.Index(md, "#### customer.example") {
 		t.Error("summary is not first")
 	}
 	if strings.Contains(md, "#### parked.example") {
@@ -70,7 +70,7 @@ func TestMarkdownLimit(t *testing.T) {
 	Markdown(&full, samplePlan(t), MarkdownOptions{})
 	Markdown(&short, samplePlan(t), MarkdownOptions{Limit: full.Len() - 1})
 	if short.Len() >= full.Len() || strings.Contains(short.String(), "```diff") ||
-		!strings.Contains(short.String(), "The values of 1 domain(s) are left out") {
+		!strings.Contains(short.String(), "Left out to fit: the values of 1 domain(s)") {
 		t.Errorf("limit not applied:\n%s", short.String())
 	}
 	if !strings.Contains(short.String(), "| ~ | `customer.example.` | MX |") {
@@ -78,11 +78,3 @@ func TestMarkdownLimit(t *testing.T) {
 	}
 }
 
-func TestMarkdownFence(t *testing.T) {
-	if got := fenceFor("a ```` b"); got != "`````" {
-		t.Errorf("fence %q", got)
-	}
-	if got := code("a|`b"); got != "`` a\\|`b ``" {
-		t.Errorf("code %q", got)
-	}
-}

@@ -22,7 +22,21 @@ type Plan struct {
 	Config string `json:"config"`
 	// Zones are the zones planned, sorted by name.
 	Zones []*Zone `json:"zones"`
+	// Excluded are the domains left out of the plan because the checks that
+	// need DNS found errors in them: a plan with exclusions is partial, and
+	// says so first in every rendering.
+	Excluded []Excluded `json:"excluded,omitempty"`
 }
+
+// Excluded is a domain the plan leaves out, with the reasons.
+type Excluded struct {
+	Domain  string   `json:"domain"`
+	Reasons []string `json:"reasons"`
+}
+
+// Partial reports whether the plan does not cover the whole configuration it
+// was made for: domains were excluded or zones could not be read.
+func (p *Plan) Partial() bool { return len(p.Excluded) > 0 || len(p.Errors()) > 0 }
 
 // Zone is the plan for one zone at one provider.
 type Zone struct {
