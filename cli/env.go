@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -120,4 +121,25 @@ func (g *commandGuard) Flush() {
 		g.emit(g.buf)
 		g.buf = nil
 	}
+}
+
+// scrubBytes removes every secret from data, as the scrubber does for
+// streams; files mailzone writes go through it too.
+func scrubBytes(data []byte, secrets []string) []byte {
+	out := string(data)
+	for _, sec := range secrets {
+		if len(sec) >= 4 {
+			out = strings.ReplaceAll(out, sec, "[redacted]")
+			// JSON and markdown may carry the secret escaped.
+			if q := strings.Trim(strconv.Quote(sec), `"`); q != sec {
+				out = strings.ReplaceAll(out, q, "[redacted]")
+			}
+		}
+	}
+	return []byte(out)
+}
+
+// writeScrubbed writes data to path, atomically, without secrets.
+func writeScrubbed(path string, data []byte, secrets []string) error {
+	return writeAtomic(path, scrubBytes(data, secrets))
 }

@@ -212,3 +212,6 @@ func (r *run) errorf(format string, args ...any) {
 	}
 	fmt.Fprintln(r.env.Stderr, "mailzone: "+escape.Terminal(msg))
 }
+
+// scrub removes this run's secrets from bytes about to be written to a file.
+func (r *run) scrub(data []byte) []byte { return scrubBytes(data, *r.secrets) }

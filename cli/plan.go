@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -200,6 +201,7 @@ func (r *run) plan(args []string) int {
 	format := fs.String("format", "text", "output format: text, json, markdown")
 	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when changes are pending")
 	full := fs.Bool("full", false, "show long values (DKIM keys) whole")
+	mdOut := fs.String("markdown", "", "also write the plan as a pull-request comment (markdown, under GitHub's size limit) to this file")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return r.usageError("plan", err)
@@ -228,8 +230,16 @@ func (r *run) plan(args []string) int {
 	default:
 		plan.Text(r.env.Stdout, p, plan.TextOptions{Color: r.env.color(), Full: *full})
 	}
+	if *mdOut != "" {
+		var b bytes.Buffer
+		r.markdown(&b, p, cfg, *full, commentLimit)
+		if err := writeScrubbed(*mdOut, b.Bytes(), *r.secrets); err != nil {
+			r.errorf("--markdown: %v", err)
+			return ExitError
+		}
+	}
 	if *out != "" {
-		if err := plan.Save(p, *out); err != nil {
+		if err := plan.Save(p, *out, r.scrub); err != nil {
 			r.errorf("%v", err)
 			return ExitError
 		}

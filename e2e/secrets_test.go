@@ -28,7 +28,8 @@ var (
 	awsSentinel    = "aws/SENTINEL+secret/key/0b8e6d"
 	tsigSentinel   = base64.StdEncoding.EncodeToString([]byte("tsig-SENTINEL-key-32-bytes-long!"))
 	tsigBadSecret  = base64.StdEncoding.EncodeToString([]byte("tsig-SENTINEL-WRONG-32-bytes-lng"))
-	secretSentinel = []string{cfSentinel, cfBadSentinel, awsSentinel, tsigSentinel, tsigBadSecret}
+	gwSentinel     = "gw-SENTINEL-path-token-91d3"
+	secretSentinel = []string{cfSentinel, cfBadSentinel, awsSentinel, tsigSentinel, tsigBadSecret, gwSentinel}
 )
 
 // runRaw runs the binary with args exactly as given.
@@ -117,6 +118,9 @@ func TestSecretsNeverWritten(t *testing.T) {
 		{"cloudflare", fmt.Sprintf("{type: cloudflare, api_token: \"${CF_TOKEN}\", endpoint: %q}", cf.URL()), map[string]string{"CF_TOKEN": cfSentinel}},
 		{"cloudflare-401", fmt.Sprintf("{type: cloudflare, api_token: \"${CF_TOKEN}\", endpoint: %q}", cf.URL()), map[string]string{"CF_TOKEN": cfBadSentinel}},
 		{"cloudflare-unreachable", "{type: cloudflare, api_token: \"${CF_TOKEN}\", endpoint: \"http://127.0.0.1:1/client/v4\"}", map[string]string{"CF_TOKEN": cfSentinel}},
+		// A gateway whose URL holds a token: the error texts quote it, and
+		// plan -out stores zone errors.
+		{"cloudflare-token-in-endpoint", "{type: cloudflare, api_token: \"${CF_TOKEN}\", endpoint: \"http://127.0.0.1:1/gw/${GW_TOKEN}/client/v4\"}", map[string]string{"CF_TOKEN": cfSentinel, "GW_TOKEN": gwSentinel}},
 		{"route53", fmt.Sprintf("{type: route53, region: us-east-1, access_key_id: \"${AWS_KEY}\", secret_access_key: \"${AWS_SECRET}\", endpoint: %q}", r53.URL()),
 			map[string]string{"AWS_KEY": "AKIDSENTINEL", "AWS_SECRET": awsSentinel}},
 		{"route53-unreachable", "{type: route53, region: us-east-1, access_key_id: \"${AWS_KEY}\", secret_access_key: \"${AWS_SECRET}\", endpoint: \"http://127.0.0.1:1\"}",
@@ -134,6 +138,7 @@ func TestSecretsNeverWritten(t *testing.T) {
 	commands := [][]string{
 		{"plan"}, {"plan", "--offline"}, {"plan", "--offline", "-out", "plan.json"}, {"plan", "--offline", "--format", "json"},
 		{"plan", "--offline", "--format", "markdown"}, {"plan", "--offline", "--detailed-exitcode"},
+		{"plan", "--offline", "--markdown", "comment.md", "-out", "plan2.json"},
 		{"apply", "--offline", "--yes", "--no-verify"}, {"apply", "plan.json", "--no-verify"},
 		{"apply", "--offline", "--yes", "--verify-timeout", "1s"},
 		{"verify", "--verify-timeout", "1s", "--nameserver", bs.Addr},

@@ -238,7 +238,7 @@ func TestJSONGolden(t *testing.T) {
 func TestSaveRead(t *testing.T) {
 	p := samplePlan(t)
 	path := filepath.Join(t.TempDir(), "plan.json")
-	if err := Save(p, path); err != nil {
+	if err := Save(p, path, nil); err != nil {
 		t.Fatal(err)
 	}
 	q, err := Read(path)

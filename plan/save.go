@@ -8,11 +8,16 @@ import (
 )
 
 // Save writes the plan as indented JSON to path, atomically. The file holds
-// records and fingerprints only: no provider settings, so no secrets.
-func Save(p *Plan, path string) error {
+// records and fingerprints only: no provider settings. Error texts come from
+// providers and may quote a setting, so scrub, when not nil, filters the
+// bytes before they are written (the CLI removes every secret value).
+func Save(p *Plan, path string, scrub func([]byte) []byte) error {
 	data, err := JSON(p)
 	if err != nil {
 		return err
+	}
+	if scrub != nil {
+		data = scrub(data)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".mailzone-plan-*")
 	if err != nil {

@@ -120,6 +120,9 @@ func (l *loader) providers(cfg *Config, n *yaml.Node) {
 				}
 				set.Vars = append(set.Vars, name)
 				v, ok := l.env(name)
+				if ok && v != "" {
+					set.Expanded = append(set.Expanded, v)
+				}
 				if !ok || v == "" {
 					why := "is not set"
 					if ok {

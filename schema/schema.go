@@ -50,7 +50,10 @@ type Setting struct {
 	Value string
 	// Vars are the environment variables the raw value referenced.
 	Vars []string
-	Pos  Pos
+	// Expanded are the values of Vars, each a secret on its own: a token
+	// inside an endpoint URL may reach a message without the rest of it.
+	Expanded []string
+	Pos      Pos
 }
 
 // SettingValues returns the expanded settings as a plain map, for providers.Config.
@@ -70,6 +73,7 @@ func (p *Provider) Secrets() []string {
 		if len(s.Vars) > 0 && s.Value != "" {
 			out = append(out, s.Value)
 		}
+		out = append(out, s.Expanded...)
 	}
 	return out
 }
