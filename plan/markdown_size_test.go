@@ -2,7 +2,9 @@ package plan
 
 import (
 	"bytes"
+
 	"fmt"
+	"github.com/mailzone/mailzone/escape"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -110,7 +112,7 @@ func TestMarkdownHostile(t *testing.T) {
 	if strings.Count(md, MarkdownMarker) != 1 || !strings.HasPrefix(md, MarkdownMarker) {
 		t.Error("the marker can be spoofed")
 	}
-	live := liveMarkdown(strings.TrimPrefix(md, MarkdownMarker))
+	live := escape.Live(strings.TrimPrefix(md, MarkdownMarker))
 	if strings.Count(live, "</details>") != strings.Count(live, "<details>") {
 		t.Error("a value closed <details>")
 	}
@@ -119,65 +121,4 @@ func TestMarkdownHostile(t *testing.T) {
 			t.Errorf("live markdown from a value: %q", bad)
 		}
 	}
-}
-
-// liveMarkdown is md without what CommonMark shows literally: fenced code
-// blocks and inline code spans.
-func liveMarkdown(md string) string {
-	var out strings.Builder
-	fence := ""
-	for _, line := range strings.SplitAfter(md, "\n") {
-		t := strings.TrimSpace(line)
-		if fence != "" {
-			if t == fence {
-				fence = ""
-			}
-			continue
-		}
-		if strings.HasPrefix(t, "```") {
-			fence = strings.TrimRight(t, "abcdefghijklmnopqrstuvwxyz")
-			continue
-		}
-		// Drop code spans: a run of n backticks up to the next run of exactly n.
-		for i := 0; i < len(line); {
-			if line[i] == '\\' && i+1 < len(line) {
-				out.WriteString(line[i : i+2])
-				i += 2
-				continue
-			}
-			if line[i] != '`' {
-				out.WriteByte(line[i])
-				i++
-				continue
-			}
-			n := 0
-			for i+n < len(line) && line[i+n] == '`' {
-				n++
-			}
-			run := strings.Repeat("`", n)
-			end := -1
-			for j := i + n; j < len(line); {
-				k := strings.Index(line[j:], run)
-				if k < 0 {
-					break
-				}
-				k += j
-				if (k+n == len(line) || line[k+n] != '`') && (k == 0 || line[k-1] != '`') {
-					end = k
-					break
-				}
-				j = k + 1
-				for j < len(line) && line[j] == '`' {
-					j++
-				}
-			}
-			if end < 0 {
-				out.WriteString(run)
-				i += n
-				continue
-			}
-			i = end + n
-		}
-	}
-	return out.String()
 }

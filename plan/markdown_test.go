@@ -77,4 +77,3 @@ func TestMarkdownLimit(t *testing.T) {
 		t.Error("the table was dropped with the details")
 	}
 }
-

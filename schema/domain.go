@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -579,8 +580,18 @@ func (l *loader) txtField(key string, n *yaml.Node, field string, d *Domain, dma
 				var nodes []*yaml.Node
 				rua, nodes = l.strs(p.v, p.field)
 				for i, u := range rua {
-					if !strings.HasPrefix(u, "mailto:") && !strings.HasPrefix(u, "https://") {
-						l.errorf(nodes[i], fmt.Sprintf("%s[%d]", p.field, i), "%q must be a mailto: or https: URI (RFC 8460 §3)", u)
+					f := fmt.Sprintf("%s[%d]", p.field, i)
+					switch {
+					case strings.HasPrefix(u, "https://"):
+						if why := httpsURL(u, ""); why != "" {
+							l.errorf(nodes[i], f, "%q %s", short(u), why)
+						}
+					case strings.HasPrefix(u, "mailto:"):
+						if why := mailtoURI(u); why != "" {
+							l.errorf(nodes[i], f, "%q %s", short(u), why)
+						}
+					default:
+						l.errorf(nodes[i], f, "%q must be a mailto: or https: URI (RFC 8460 §3)", short(u))
 					}
 				}
 			case "delete":
@@ -601,8 +612,13 @@ func (l *loader) txtField(key string, n *yaml.Node, field string, d *Domain, dma
 			switch p.key {
 			case "logo", "authority":
 				s, _ := l.str(p.v, p.field)
-				if !strings.HasPrefix(s, "https://") {
-					l.errorf(p.v, p.field, "%q must be an https:// URL", s)
+				ext := ".svg" // the SVG Tiny PS logo
+				if p.key == "authority" {
+					ext = ".pem" // the VMC or CMC certificate chain
+				}
+				if why := httpsURL(s, ext); why != "" {
+					l.errorf(p.v, p.field, "%q %s", short(s), why)
+					return nil
 				}
 				if p.key == "logo" {
 					logo = s
@@ -658,4 +674,52 @@ func readKeyFile(path string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: larger than %d bytes, not a key file", path, maxKeyFile)
 	}
 	return data, nil
+}
+
+// httpsURL reports why s is not an https URL that can be published inside a
+// TXT record's tag list (BIMI l= and a=, TLS-RPT rua=), or "". Such a record
+// is "tag=value; tag=value", so the URL may hold no ";", no white space, no
+// control characters and no ","; ext, when set, is the path's required
+// extension.
+func httpsURL(s, ext string) string {
+	if i := strings.IndexFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f || r == ';' || r == ',' || r == '"' || r == '\\' }); i >= 0 {
+		return fmt.Sprintf("holds %q at byte %d; a URL published in a TXT record may hold no white space, control characters, quotes, backslashes, \";\" or \",\"", s[i:i+1], i)
+	}
+	if !strings.HasPrefix(s, "https://") {
+		return "must be an https:// URL"
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return "is not a URL: " + strings.TrimPrefix(err.Error(), "parse ")
+	}
+	if u.User != nil {
+		return "must not hold a user name or password"
+	}
+	if err := dnsname.Host(u.Hostname()); err != nil {
+		return fmt.Sprintf("host %q %v", short(u.Hostname()), err)
+	}
+	if ext != "" && !strings.HasSuffix(strings.ToLower(u.Path), ext) {
+		return fmt.Sprintf("must name a %s file", ext)
+	}
+	return ""
+}
+
+// mailtoURI reports why s is not a mailto: URI with one address that can be
+// published in a report-URI list, or "".
+func mailtoURI(s string) string {
+	if i := strings.IndexFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f || r == ';' || r == ',' || r == '"' || r == '\\' }); i >= 0 {
+		return fmt.Sprintf("holds %q at byte %d; a report URI may hold no white space, control characters, quotes, backslashes, \";\" or \",\"", s[i:i+1], i)
+	}
+	addr := strings.TrimPrefix(s, "mailto:")
+	if i := strings.IndexByte(addr, '!'); i >= 0 {
+		addr = addr[:i] // a size limit (RFC 7489 §6.2)
+	}
+	at := strings.LastIndexByte(addr, '@')
+	if at <= 0 {
+		return "must be mailto:local-part@domain"
+	}
+	if err := dnsname.Host(addr[at+1:]); err != nil {
+		return fmt.Sprintf("domain %q %v", short(addr[at+1:]), err)
+	}
+	return ""
 }

@@ -73,7 +73,11 @@ func (p *Provider) Secrets() []string {
 		if len(s.Vars) > 0 && s.Value != "" {
 			out = append(out, s.Value)
 		}
-		out = append(out, s.Expanded...)
+		for _, v := range s.Expanded {
+			if v != s.Value {
+				out = append(out, v)
+			}
+		}
 	}
 	return out
 }
