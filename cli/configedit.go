@@ -28,9 +28,9 @@ type configEdit struct {
 }
 
 func readConfigEdit(path string) (*configEdit, error) {
-	data, err := os.ReadFile(path)
+	data, err := schema.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("config: %w", err)
+		return nil, err
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
 	"regexp"
 	"slices"
 	"sort"
@@ -499,7 +498,7 @@ func simpleTXT(set rrset.RRset, key string, re *regexp.Regexp, value func([]stri
 // configuration's providers and defaults, and turns the findings into
 // comments: a field with an error is commented out, so the output always loads.
 func validateImport(cfg *schema.Config, docs []*importedDomain, env func(string) (string, bool)) error {
-	data, err := os.ReadFile(cfg.File)
+	data, err := schema.ReadFile(cfg.File)
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"runtime/debug"
 	"strings"
 
@@ -151,9 +150,9 @@ func (r *run) usageError(cmd string, err error) int {
 // load loads the configuration and prints its diagnostics. It returns nil when
 // the configuration has errors.
 func (r *run) load(path string) *schema.Config {
-	data, err := os.ReadFile(path)
+	data, err := schema.ReadFile(path)
 	if err != nil {
-		r.errorf("config: %v", err)
+		r.errorf("%v", err)
 		return nil
 	}
 	cfg, err := schema.Parse(path, data, r.env.LookupEnv)

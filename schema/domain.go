@@ -2,7 +2,6 @@ package schema
 
 import (
 	"fmt"
-	"io"
 	"net/netip"
 	"net/url"
 	"os"
@@ -650,32 +649,13 @@ func (l *loader) txtField(key string, n *yaml.Node, field string, d *Domain, dma
 // maxKeyFile bounds a key file: a 16384-bit RSA private key in PEM is under 13 KiB.
 const maxKeyFile = 1 << 20
 
-// readKeyFile reads a key file named by the configuration. Only a regular file
-// of at most maxKeyFile bytes is read, so a path such as /dev/zero or a FIFO in a
-// pull request cannot hang or exhaust a CI run.
+// readKeyFile reads a key file named by the configuration. Only a regular
+// file of at most maxKeyFile bytes is read, and its type is checked before it
+// is opened, so a path such as /dev/zero or a FIFO in a pull request cannot
+// hang or exhaust a CI run.
 func readKeyFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", path)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxKeyFile {
-		return nil, fmt.Errorf("%s: larger than %d bytes, not a key file", path, maxKeyFile)
-	}
-	return data, nil
+	return readRegular(path, maxKeyFile)
 }
-
 // httpsURL reports why s is not an https URL that can be published inside a
 // TXT record's tag list (BIMI l= and a=, TLS-RPT rua=), or "". Such a record
 // is "tag=value; tag=value", so the URL may hold no ";", no white space, no

@@ -3,16 +3,20 @@ package schema
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/mailzone/mailzone/dnsname"
+	"github.com/mailzone/mailzone/escape"
 	"github.com/mailzone/mailzone/providers"
 )
 
@@ -20,11 +24,77 @@ import (
 // in provider blocks from the process environment. The error, when not nil, is
 // a [Diagnostics] listing every problem found; warnings are in Config.Warnings.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data, os.LookupEnv)
+}
+
+// MaxFile bounds the configuration file: 10,000 domains take about 2 MiB.
+const MaxFile = 32 << 20
+
+// ReadFile reads a configuration file. Only a regular file of at most
+// MaxFile bytes is read: the type is checked before the file is opened, so a
+// FIFO or a device named in a pull request cannot hang or exhaust a run.
+func ReadFile(path string) ([]byte, error) {
+	data, err := readRegular(path, MaxFile)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	return Parse(path, data, os.LookupEnv)
+	return data, nil
+}
+
+// readRegular reads path if it is a regular file of at most max bytes.
+func readRegular(path string, max int64) ([]byte, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file (%s)", path, st.Mode().Type())
+	}
+	if st.Size() > max {
+		return nil, fmt.Errorf("%s: %d bytes; the limit is %d", path, st.Size(), max)
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("%s: larger than %d bytes", path, max)
+	}
+	return data, nil
+}
+
+// checkText reports where data is not text YAML can hold: a NUL byte or
+// invalid UTF-8, with its line and column; a UTF-8 byte order mark is fine.
+func (l *loader) checkText(data []byte) bool {
+	line, col := 1, 1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			l.add(Diagnostic{Pos: Pos{File: l.file, Line: line, Col: col}, Severity: Error, Msg: fmt.Sprintf("not valid UTF-8: byte 0x%02x; save the file as UTF-8", data[i])})
+			return false
+		case r == 0:
+			l.add(Diagnostic{Pos: Pos{File: l.file, Line: line, Col: col}, Severity: Error, Msg: "a NUL byte; the configuration must be text"})
+			return false
+		case r == '\n':
+			line, col = line+1, 0
+		}
+		col++
+		i += size
+	}
+	return true
 }
 
 // Parse is Load on data already read; file names the data in messages and
@@ -45,6 +115,13 @@ func Parse(file string, data []byte, env func(string) (string, bool)) (*Config, 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 func (l *loader) config(data []byte) *Config {
+	if len(data) > MaxFile {
+		l.add(Diagnostic{Pos: Pos{File: l.file}, Severity: Error, Msg: fmt.Sprintf("%d bytes; the limit is %d", len(data), MaxFile)})
+		return nil
+	}
+	if !l.checkText(data) {
+		return nil
+	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		d := Diagnostic{Pos: Pos{File: l.file}, Severity: Error, Msg: "not valid YAML: " + err.Error()}
@@ -386,12 +463,7 @@ func (l *loader) ownedNameLengths(d *Domain, key *yaml.Node, field string) {
 }
 
 // short quotes at most about 100 bytes of a value in messages.
-func short(s string) string {
-	if len(s) > 100 {
-		return s[:60] + "..." + s[len(s)-30:]
-	}
-	return s
-}
+func short(s string) string { return escape.Short(s) }
 
 // keyName is what a provider or profile may be called: the names are printed
 // in plans, logs, markdown and workflow commands, so they hold nothing that

@@ -174,8 +174,17 @@ func (l *loader) str(n *yaml.Node, field string) (string, bool) {
 		l.errorf(n, field, "must be a string, not %s", kindName(n))
 		return "", false
 	}
+	if len(n.Value) > MaxValue {
+		l.errorf(n, field, "is %d bytes long; the longest value mailzone takes is %d bytes (%s)", len(n.Value), MaxValue, short(n.Value))
+		return "", false
+	}
 	return n.Value, true
 }
+
+// MaxValue bounds any one string in the configuration: a 16384-bit RSA key
+// in PEM is under 3 KiB, the longest TXT record mailzone builds under 1 KiB.
+// Longer values are refused before they are parsed.
+const MaxValue = 16 << 10
 
 func (l *loader) boolean(n *yaml.Node, field string) (bool, bool) {
 	n = resolve(n)
@@ -205,7 +214,10 @@ func (l *loader) uint(n *yaml.Node, field string, lo, hi uint64) (uint64, bool) 
 func (l *loader) strs(n *yaml.Node, field string) ([]string, []*yaml.Node) {
 	n = resolve(n)
 	if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
-		return []string{n.Value}, []*yaml.Node{n}
+		if s, ok := l.str(n, field); ok {
+			return []string{s}, []*yaml.Node{n}
+		}
+		return nil, nil
 	}
 	if n.Kind != yaml.SequenceNode {
 		l.errorf(n, field, "must be a list of strings, not %s", kindName(n))
