@@ -103,7 +103,7 @@ type run struct {
 	// commands receives mailzone's own workflow commands (annotations),
 	// bypassing the guard that neutralizes every other line starting "::".
 	commands io.Writer
-	secrets *[]string
+	secrets  *[]string
 	// refused are the domains lint refused to plan.
 	refused map[string]bool
 	// findings are the lint findings of this run, for the markdown plan.

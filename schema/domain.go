@@ -656,6 +656,7 @@ const maxKeyFile = 1 << 20
 func readKeyFile(path string) ([]byte, error) {
 	return readRegular(path, maxKeyFile)
 }
+
 // httpsURL reports why s is not an https URL that can be published inside a
 // TXT record's tag list (BIMI l= and a=, TLS-RPT rua=), or "". Such a record
 // is "tag=value; tag=value", so the URL may hold no ";", no white space, no
