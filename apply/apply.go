@@ -24,16 +24,22 @@ type Result struct {
 }
 
 // Check re-reads the zone and returns the RRsets that changed since the plan
-// read them. A zone whose plan recorded a read error is reported as such.
-func Check(ctx context.Context, p providers.Provider, z *plan.Zone) ([]plan.Fingerprint, error) {
+// read them, and whether the zone already holds what the plan asks for (it
+// was applied before; then nothing is stale). A zone whose plan recorded a
+// read error is reported as such.
+func Check(ctx context.Context, p providers.Provider, z *plan.Zone) (changed []plan.Fingerprint, inEffect bool, err error) {
 	if z.Error != "" {
-		return nil, fmt.Errorf("zone %s was not read when planning: %s", z.Zone, z.Error)
+		return nil, false, fmt.Errorf("zone %s was not read when planning: %s", z.Zone, z.Error)
 	}
 	observed, err := p.Records(ctx, z.Zone)
 	if err != nil {
-		return nil, fmt.Errorf("zone %s: re-read before apply: %w", z.Zone, err)
+		return nil, false, fmt.Errorf("zone %s: re-read before apply: %w", z.Zone, err)
 	}
-	return z.Stale(observed), nil
+	changed = z.Stale(observed)
+	if len(changed) > 0 && z.InEffect(observed) {
+		return nil, true, nil
+	}
+	return changed, false, nil
 }
 
 // Zone writes the zone's changes through p in [plan.Zone.Ordered] order. The

@@ -17,16 +17,12 @@ const commentLimit = 60000
 // summaryLimit keeps a plan under GitHub's 1 MiB job summary limit.
 const summaryLimit = 1000000
 
-// markdown renders the plan as a pull request comment, with the configuration's
-// warnings and the lint findings below it (errors first: they name the domains
-// the plan left out).
+// markdown renders the plan as a pull request comment: what was not planned
+// and why first, then the plan, with the configuration's and lint's warnings
+// below it.
 func (r *run) markdown(w io.Writer, p *plan.Plan, cfg *schema.Config, full bool, limit int) error {
+	// Lint errors are in the plan's exclusions, shown first as errors.
 	var warnings []string
-	for _, f := range r.findings {
-		if f.Severity == lint.Error {
-			warnings = append(warnings, fmt.Sprintf("%s: error: %s %s: %s", f.Pos, f.Domain, f.Field, f.Msg))
-		}
-	}
 	for _, f := range r.findings {
 		if f.Severity == lint.Warning {
 			warnings = append(warnings, fmt.Sprintf("%s: warning: %s %s: %s", f.Pos, f.Domain, f.Field, f.Msg))

@@ -79,6 +79,7 @@ func (r *run) apply(args []string) int {
 		}
 		cfg, opened = c, o
 		p = makePlan(ctx, cfg, ts, opened, f.fleet.parallel, r.newProgress("plan", len(ts)))
+		p.Excluded = r.excluded
 		r.stepSummary(p, cfg)
 		plan.Text(r.env.Stdout, p, plan.TextOptions{Color: r.env.color(), Full: *full})
 		if len(p.Errors()) > 0 {
@@ -88,12 +89,8 @@ func (r *run) apply(args []string) int {
 			fmt.Fprintln(r.env.Stderr, "mailzone: some zones could not be read; nothing was changed")
 			return ExitError
 		}
-		if len(r.refused) > 0 {
-			fmt.Fprintln(r.env.Stderr, "mailzone: nothing was changed: the whole configuration must pass lint before any write (fix the errors above, or pass --offline to skip the checks that need DNS)")
-			return ExitError
-		}
 		if p.Counts().Total() == 0 {
-			return ExitOK
+			return r.excludedExit(p, ExitOK)
 		}
 		fresh = *yes
 		if !*yes {
@@ -109,9 +106,13 @@ func (r *run) apply(args []string) int {
 			}
 		}
 	}
+	if len(pos) == 1 && len(p.Excluded) > 0 {
+		// A saved plan with exclusions: say again what it left out.
+		plan.TextExcluded(r.env.Stdout, p, r.env.color())
+	}
 	if p.Counts().Total() == 0 {
 		fmt.Fprintln(r.env.Stdout, "No changes to apply.")
-		return ExitOK
+		return r.excludedExit(p, ExitOK)
 	}
 	// Before any write, check every zone still holds what the plan read: a
 	// stale plan is refused as a whole, so nothing is half-applied.
@@ -126,13 +127,15 @@ func (r *run) apply(args []string) int {
 	if fresh {
 		checkWork = 0
 	}
+	inEffect := make([]bool, len(work))
 	forEach(checkWork, f.fleet.parallel, r.newProgress("check", len(work)), func(i int) bool {
 		z := work[i]
-		changed, err := apply.Check(ctx, opened[z.Provider], z)
+		changed, done, err := apply.Check(ctx, opened[z.Provider], z)
 		if err != nil {
 			staleMsgs[i] = append(staleMsgs[i], err.Error())
 			return false
 		}
+		inEffect[i] = done
 		for _, fp := range changed {
 			staleMsgs[i] = append(staleMsgs[i], fmt.Sprintf("zone %s: %s %s changed since the plan was made", z.Zone, fp.Name, fp.Type))
 		}
@@ -149,6 +152,20 @@ func (r *run) apply(args []string) int {
 		fmt.Fprintln(r.env.Stderr, "mailzone: the plan is stale; nothing was changed. Make a new plan and review it.")
 		return ExitError
 	}
+	// Zones the plan was already applied to are skipped, and said so.
+	var pending []*plan.Zone
+	for i, z := range work {
+		if inEffect[i] {
+			fmt.Fprintf(r.env.Stdout, "zone %s: already in effect (the plan was applied before); nothing to write\n", z.Zone)
+			continue
+		}
+		pending = append(pending, z)
+	}
+	if len(work) > 0 && len(pending) == 0 {
+		fmt.Fprintln(r.env.Stdout, "The plan is already in effect: every zone holds what it asks for. Nothing was written.")
+		return r.excludedExit(p, ExitOK)
+	}
+	work = pending
 	results := make([]apply.Result, len(work))
 	forEach(len(work), f.fleet.parallel, r.newProgress("apply", len(work)), func(i int) bool {
 		results[i] = apply.Zone(ctx, opened[work[i].Provider], work[i])
@@ -169,7 +186,7 @@ func (r *run) apply(args []string) int {
 	fmt.Fprintf(r.env.Stdout, "\nApply complete: %d added, %d changed, %d deleted.\n", c.Add, c.Change, c.Delete)
 	if *noVerify {
 		fmt.Fprintln(r.env.Stdout, "Not verified (--no-verify): run mailzone verify to check every nameserver.")
-		return ExitOK
+		return r.excludedExit(p, ExitOK)
 	}
 	checks := checksFromPlan(cfg, work)
 	var live []zoneCheck
@@ -190,14 +207,14 @@ func (r *run) apply(args []string) int {
 		fmt.Fprintf(r.env.Stdout, "%d zones were written to zone files and are not verified: they are live once a nameserver loads them (then run mailzone verify, or set verify.nameservers).\n", len(staged))
 	}
 	if len(live) == 0 {
-		return ExitOK
+		return r.excludedExit(p, ExitOK)
 	}
 	verified, _ := r.verifyAll(cfg, live, vf, f.resolver, f.fleet.parallel, false)
 	if !verified {
 		fmt.Fprintln(r.env.Stderr, "mailzone: the changes were written, but not every nameserver serves them yet (exit 3). Run mailzone verify to check again.")
-		return ExitUnverified
+		return r.excludedExit(p, ExitUnverified)
 	}
-	return ExitOK
+	return r.excludedExit(p, ExitOK)
 }
 
 // report prints one zone's apply result.

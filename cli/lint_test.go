@@ -2,6 +2,8 @@ package cli
 
 import (
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -29,8 +31,14 @@ func nxResolver(t *testing.T) string {
 
 // TestLintGatesPlanAndApply: plan leaves out the domains lint finds errors in
 // and exits 1; apply writes nothing at all while any domain has an error.
-func TestLintGatesPlanAndApply(t *testing.T) {
+// TestLintExcludesOnlyItsDomains: online lint errors (an unauthorized report
+// destination, an MX without address) exclude the domains they concern; the
+// others are planned and applied, the exclusions are listed first in every
+// rendering and in the saved plan, apply FILE reports them again, and the exit
+// code is 1.
+func TestLintExcludesOnlyItsDomains(t *testing.T) {
 	cfg := quickstart(t)
+	dir := filepath.Dir(cfg)
 	resolver := nxResolver(t)
 	before := readZones(t, cfg)
 
@@ -39,19 +47,44 @@ func TestLintGatesPlanAndApply(t *testing.T) {
 		t.Fatalf("plan: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	if !strings.Contains(r.stderr, "error: mx: MX target inbound.mailgate.example.net. has no A or AAAA record") ||
-		!strings.Contains(r.stderr, "2 domain(s) not planned because the checks above found errors") {
+		!strings.Contains(r.stderr, "2 domain(s) were left out because the checks that need DNS found errors in them: acme-shop.example, northwind.example") {
 		t.Errorf("plan stderr:\n%s", r.stderr)
 	}
-	if strings.Contains(r.stdout, "acme-shop.example") || !strings.Contains(r.stdout, "zone old-brand.example") {
-		t.Errorf("plan should cover only the parked domain, which passes:\n%s", r.stdout)
+	if !strings.HasPrefix(r.stdout, "Error: 2 domain(s) were not planned; the checks that need DNS found errors:\n  acme-shop.example\n    - mx: MX target") ||
+		!strings.Contains(r.stdout, "zone old-brand.example") || strings.Contains(r.stdout, "zone acme-shop.example") {
+		t.Errorf("plan should list the exclusions first and cover only the parked domain:\n%s", r.stdout)
+	}
+	md := mz(t, nil, "", "plan", "-c", cfg, "--resolver", resolver, "--format", "markdown")
+	if !strings.Contains(md.stdout, "> **Partial plan: 2 domain(s) were not planned.**") ||
+		strings.Index(md.stdout, "`acme-shop.example`: mx: MX target") > strings.Index(md.stdout, "**Plan for the rest:**") {
+		t.Errorf("markdown does not start with what was not planned:\n%s", md.stdout)
+	}
+	saved := filepath.Join(dir, "plan.json")
+	if r := mz(t, nil, "", "plan", "-c", cfg, "--resolver", resolver, "-out", saved); r.code != 1 {
+		t.Fatalf("plan -out: exit %d", r.code)
+	}
+	data, _ := os.ReadFile(saved)
+	if !strings.Contains(string(data), `"excluded": [`) || !strings.Contains(string(data), `"domain": "northwind.example"`) {
+		t.Errorf("saved plan lacks its exclusions:\n%.600s", data)
 	}
 
-	r = mz(t, nil, "", "apply", "-c", cfg, "--resolver", resolver, "--yes")
-	if r.code != 1 || !strings.Contains(r.stderr, "nothing was changed: the whole configuration must pass lint before any write") {
-		t.Fatalf("apply: exit %d\n%s", r.code, r.stderr)
+	r = mz(t, nil, "", "apply", "-c", cfg, saved, "--no-verify")
+	if r.code != 1 || !strings.HasPrefix(r.stdout, "Error: 2 domain(s) were not planned") || !strings.Contains(r.stderr, "2 domain(s) were left out") {
+		t.Fatalf("apply FILE: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if !equalMaps(before, readZones(t, cfg)) {
-		t.Fatal("apply wrote although lint found errors")
+	after := readZones(t, cfg)
+	for _, z := range []string{"acme-shop.example.zone", "northwind.example.zone"} {
+		if after[z] != before[z] {
+			t.Errorf("%s was written although lint excluded it", z)
+		}
+	}
+	if after["old-brand.example.zone"] == before["old-brand.example.zone"] {
+		t.Error("the parked domain, which passes lint, was not applied")
+	}
+
+	r = mz(t, nil, "", "apply", "-c", cfg, "--resolver", resolver, "--yes", "--no-verify")
+	if r.code != 1 || !strings.Contains(r.stderr, "2 domain(s) were left out") {
+		t.Fatalf("apply: exit %d\n%s", r.code, r.stderr)
 	}
 
 	r = mz(t, nil, "", "lint", "-c", cfg, "--resolver", resolver)

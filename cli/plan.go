@@ -181,8 +181,7 @@ func (r *run) prepare(f planFlags) (*schema.Config, []*target, map[string]provid
 		}
 		if len(bad) > 0 {
 			ts = withoutDomains(ts, bad)
-			r.refused = bad
-			r.errorf("%d domain(s) not planned because the checks above found errors: fix them, or pass --offline to plan without the checks that need DNS", len(bad))
+			r.excluded = exclusions(bad, findings)
 		}
 	}
 	opened, ok := r.openProviders(cfg, ts, share)
@@ -217,6 +216,7 @@ func (r *run) plan(args []string) int {
 		return ExitError
 	}
 	p := makePlan(context.Background(), cfg, ts, opened, f.fleet.parallel, r.newProgress("plan", len(ts)))
+	p.Excluded = r.excluded
 	switch *format {
 	case "json":
 		data, err := plan.JSON(p)
@@ -252,10 +252,10 @@ func (r *run) plan(args []string) int {
 		r.errorf("zone %s (provider %s): %s", z.Zone, z.Provider, z.Error)
 	}
 	switch {
-	case len(p.Errors()) > 0 || len(r.refused) > 0:
-		return ExitError
+	case len(p.Errors()) > 0:
+		return r.excludedExit(p, ExitError)
 	case *detailed && p.Counts().Total() > 0:
-		return ExitChanges
+		return r.excludedExit(p, ExitChanges)
 	}
-	return ExitOK
+	return r.excludedExit(p, ExitOK)
 }

@@ -105,6 +105,57 @@ func (z *Zone) Stale(observed []rrset.RRset) []Fingerprint {
 	return out
 }
 
+// InEffect reports whether observed already holds what the zone's changes
+// ask for, every other RRset the plan read being as it was: the plan was
+// applied before. apply then says so instead of calling the plan stale.
+func (z *Zone) InEffect(observed []rrset.RRset) bool {
+	if len(z.Changes) == 0 {
+		return false
+	}
+	idx := rrset.Index(observed)
+	want := map[rrset.Key]rrset.Edit{}
+	for _, c := range z.Changes {
+		want[c.Key()] = c.Edit
+	}
+	for _, f := range z.Read {
+		key := rrset.Key{Name: f.Name, Type: f.Type}
+		have, ok := idx[key]
+		if !ok {
+			have = rrset.RRset{Name: f.Name, Type: f.Type}
+		}
+		e, changed := want[key]
+		if !changed {
+			if rrset.Fingerprint(have) != f.Hash {
+				return false
+			}
+			continue
+		}
+		res := e.Result()
+		if !sameValues(have.Values, res.Values) || (!res.Empty() && e.Keep.Empty() && have.TTL != res.TTL) {
+			return false
+		}
+		delete(want, key)
+	}
+	return len(want) == 0
+}
+
+func sameValues(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	seen := map[string]int{}
+	for _, v := range a {
+		seen[v]++
+	}
+	for _, v := range b {
+		if seen[v] == 0 {
+			return false
+		}
+		seen[v]--
+	}
+	return true
+}
+
 // Ordered returns the zone's changes in the order apply writes them, so that no
 // reader sees a domain without mail authentication in between:
 //  1. deletes that make room for a record of another type at the same name

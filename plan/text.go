@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 
+	"github.com/mailzone/mailzone/escape"
 	"github.com/mailzone/mailzone/rrset"
 )
 
@@ -31,6 +32,7 @@ const (
 // the values before and after, and a summary line.
 func Text(w io.Writer, p *Plan, o TextOptions) error {
 	t := &textWriter{w: w, o: o}
+	t.excluded(p)
 	for _, z := range p.Zones {
 		t.zone(z)
 	}
@@ -48,6 +50,29 @@ func Text(w io.Writer, p *Plan, o TextOptions) error {
 		t.printf("%s %d to add, %d to change, %d to delete.\n", t.paint(bold, "Plan:"), c.Add, c.Change, c.Delete)
 	}
 	return t.err
+}
+
+// TextExcluded renders only the domains the plan left out, as Text starts.
+func TextExcluded(w io.Writer, p *Plan, color bool) error {
+	t := &textWriter{w: w, o: TextOptions{Color: color}}
+	t.excluded(p)
+	return t.err
+}
+
+// excluded lists the domains left out of the plan, first, as errors: a
+// partial plan must never pass for a whole one.
+func (t *textWriter) excluded(p *Plan) {
+	if len(p.Excluded) == 0 {
+		return
+	}
+	t.printf("%s %d domain(s) were not planned; the checks that need DNS found errors:\n", t.paint(red, "Error:"), len(p.Excluded))
+	for _, x := range p.Excluded {
+		t.printf("  %s\n", escape.Terminal(x.Domain))
+		for _, r := range x.Reasons {
+			t.printf("    - %s\n", escape.Terminal(r))
+		}
+	}
+	t.printf("\n")
 }
 
 type textWriter struct {
