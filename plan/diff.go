@@ -53,6 +53,9 @@ func diffRecord(domain string, rec schema.Record, have rrset.RRset) (Change, boo
 		}
 	}
 	want := rec.Set
+	// Where the provider keeps a TTL per record, the owned records' TTL is
+	// theirs alone, and records mailzone does not own keep their own.
+	old.TTL, keep.TTL = have.TTLOf(old.Values), have.TTLOf(keep.Values)
 	if old.Empty() {
 		old.TTL = 0
 	}
@@ -64,7 +67,13 @@ func diffRecord(domain string, rec schema.Record, have rrset.RRset) (Change, boo
 		return Change{}, false
 	}
 	e := rrset.Edit{Old: old, New: want, Keep: keep}
-	return Change{Domain: domain, Field: rec.Field, Action: e.Kind(), Edit: e}, true
+	ch := Change{Domain: domain, Field: rec.Field, Action: e.Kind(), Edit: e}
+	// Where the RRset has one TTL, a new TTL moves the records mailzone does
+	// not own too; the plan says so.
+	if have.ValueTTLs == nil && !keep.Empty() && !want.Empty() && keep.TTL != want.TTL {
+		ch.SharedTTL = true
+	}
+	return ch, true
 }
 
 // unmanagedSelectors lists DKIM selectors published under the domain that its

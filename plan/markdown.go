@@ -374,6 +374,9 @@ func domainSection(z *Zone, domain string, full bool) (section, bool) {
 		for _, v := range ch.Keep.Values {
 			lines = append(lines, "    "+displayValue(key.Type, v, full)+"  (not managed, kept)")
 		}
+		if ch.SharedTTL {
+			lines = append(lines, "  "+sharedTTLNote(ch))
+		}
 	}
 	// Inside a fence longer than any backtick run in it, nothing is markdown
 	// or HTML; TXT values are quoted with their control characters escaped.

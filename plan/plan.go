@@ -65,6 +65,9 @@ type Change struct {
 	Field string `json:"field"`
 	// Action is create, update or delete.
 	Action rrset.Kind `json:"action"`
+	// SharedTTL is set when the provider holds one TTL per RRset and the new
+	// TTL also applies to the records beside the owned ones (Keep).
+	SharedTTL bool `json:"shared_ttl,omitempty"`
 	rrset.Edit
 }
 

@@ -144,7 +144,7 @@ func (t *textWriter) change(ch Change) {
 	case ch.Action == rrset.Create:
 		ttl = fmt.Sprintf("ttl %d", ch.New.TTL)
 	}
-	t.printf("  %s %s %s  %s", t.paint(color, sym), key.Type, key.Name, t.paint(dim, "# "+ch.Field))
+	t.printf("  %s %s %s  %s", t.paint(color, sym), key.Type, escape.Terminal(key.Name), t.paint(dim, "# "+escape.Terminal(ch.Field)))
 	if ttl != "" {
 		t.printf("  %s", t.paint(dim, ttl))
 	}
@@ -172,6 +172,14 @@ func (t *textWriter) change(ch Change) {
 	for _, v := range ch.Keep.Values {
 		t.printf("        %s %s\n", t.value(key.Type, v), t.paint(dim, "(not managed, kept)"))
 	}
+	if ch.SharedTTL {
+		t.printf("      %s\n", t.paint(yellow, sharedTTLNote(ch)))
+	}
+}
+
+// sharedTTLNote says that a TTL change reaches records mailzone does not own.
+func sharedTTLNote(ch Change) string {
+	return fmt.Sprintf("note: this provider holds one TTL per RRset, so the %d record(s) not managed here also change TTL %d → %d", len(ch.Keep.Values), ch.Keep.TTL, ch.New.TTL)
 }
 
 var dkimKey = regexp.MustCompile(`(p=)([A-Za-z0-9+/=]{48,})`)

@@ -29,6 +29,29 @@ type RRset struct {
 	Type   string   `json:"type"`
 	TTL    uint32   `json:"ttl"`
 	Values []string `json:"values"`
+	// ValueTTLs is set by providers where the TTL belongs to each record, not
+	// to the set (Cloudflare): the TTL of each value. TTL is then the lowest.
+	// Where it is nil, every value has TTL, as DNS itself has it.
+	ValueTTLs map[string]uint32 `json:"value_ttls,omitempty"`
+}
+
+// TTLOf returns the TTL of the records among values: the lowest of their
+// own TTLs where the provider keeps one per record, else the set's TTL.
+func (s RRset) TTLOf(values []string) uint32 {
+	if s.ValueTTLs == nil {
+		return s.TTL
+	}
+	var ttl uint32
+	for i, v := range values {
+		t, ok := s.ValueTTLs[v]
+		if !ok {
+			t = s.TTL
+		}
+		if i == 0 || t < ttl {
+			ttl = t
+		}
+	}
+	return ttl
 }
 
 // Key identifies an RRset: owner name and type.
@@ -218,7 +241,16 @@ func QuoteTXT(text string) string {
 func Fingerprint(sets ...RRset) string {
 	lines := make([]string, 0, len(sets))
 	for _, s := range sets {
-		lines = append(lines, fmt.Sprintf("%s %s %d %q", s.Name, s.Type, s.TTL, s.Values))
+		line := fmt.Sprintf("%s %s %d %q", s.Name, s.Type, s.TTL, s.Values)
+		if s.ValueTTLs != nil {
+			// A record's own TTL changed (in a dashboard) is a change too.
+			ttls := make([]uint32, len(s.Values))
+			for i, v := range s.Values {
+				ttls[i] = s.ValueTTLs[v]
+			}
+			line += fmt.Sprint(ttls)
+		}
+		lines = append(lines, line)
 	}
 	sort.Strings(lines)
 	h := sha256.Sum256([]byte(strings.Join(lines, "\n")))
@@ -233,6 +265,15 @@ func Index(sets []RRset) map[Key]RRset {
 			prev.Values = append(prev.Values, s.Values...)
 			sort.Strings(prev.Values)
 			prev.Values = slices.Compact(prev.Values)
+			if s.ValueTTLs != nil {
+				if prev.ValueTTLs == nil {
+					prev.ValueTTLs = map[string]uint32{}
+				}
+				for v, t := range s.ValueTTLs {
+					prev.ValueTTLs[v] = t
+				}
+				prev.TTL = min(prev.TTL, s.TTL)
+			}
 			s = prev
 		}
 		m[s.Key()] = s

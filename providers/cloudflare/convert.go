@@ -44,27 +44,37 @@ func ttlOf(r apiRecord) uint32 {
 }
 
 // toRRsets is the one conversion from Cloudflare records to RRsets: records
-// grouped by name and type, values normalized, and the set's TTL the lowest of
-// its records (what a resolver would use).
+// grouped by name and type, values normalized, each value's own TTL kept
+// (ValueTTLs), and the set's TTL the lowest of its records.
 func toRRsets(recs []apiRecord) []rrset.RRset {
 	type group struct {
 		ttl    uint32
 		values []string
+		ttls   map[string]uint32
 	}
 	groups := map[rrset.Key]*group{}
 	for _, r := range recs {
 		k := key(r)
 		g := groups[k]
 		if g == nil {
-			g = &group{ttl: ttlOf(r)}
+			g = &group{ttl: ttlOf(r), ttls: map[string]uint32{}}
 			groups[k] = g
 		}
 		g.ttl = min(g.ttl, ttlOf(r))
-		g.values = append(g.values, value(r))
+		v := value(r)
+		g.values = append(g.values, v)
+		if t, ok := g.ttls[rrset.NormalizeValue(k.Type, v)]; !ok || ttlOf(r) < t {
+			g.ttls[rrset.NormalizeValue(k.Type, v)] = ttlOf(r)
+		}
 	}
 	out := make([]rrset.RRset, 0, len(groups))
 	for k, g := range groups {
-		out = append(out, rrset.New(".", k.Name, k.Type, g.ttl, g.values...))
+		s := rrset.New(".", k.Name, k.Type, g.ttl, g.values...)
+		// TTL belongs to each record at Cloudflare: a dashboard-made TXT
+		// with "auto" TTL beside the SPF record does not make the SPF
+		// record's TTL differ.
+		s.ValueTTLs = g.ttls
+		out = append(out, s)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Name != out[j].Name {
