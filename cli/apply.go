@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"context"
 	"flag"
 	"fmt"
 	"strings"
@@ -30,7 +29,7 @@ func (r *run) apply(args []string) int {
 	if len(pos) > 1 {
 		return r.usageError("apply", fmt.Errorf("give at most one plan file, not %d", len(pos)))
 	}
-	ctx := context.Background()
+	ctx := r.stop.hard
 	var p *plan.Plan
 	var opened map[string]providers.Provider
 	var cfg *schema.Config
@@ -78,7 +77,11 @@ func (r *run) apply(args []string) int {
 			return ExitError
 		}
 		cfg, opened = c, o
-		p = makePlan(ctx, cfg, ts, opened, f.fleet.parallel, r.newProgress("plan", len(ts)))
+		p = makePlan(ctx, cfg, ts, opened, f.fleet.parallel, r.newProgress("plan", len(ts)), r.stop)
+		if r.stop.Stopped() {
+			fmt.Fprintln(r.env.Stderr, "mailzone: stopped while planning; nothing was written")
+			return r.stop.exitCode()
+		}
 		p.Excluded = r.excluded
 		r.stepSummary(p, cfg)
 		plan.Text(r.env.Stdout, p, plan.TextOptions{Color: r.env.color(), Full: *full})
@@ -166,17 +169,29 @@ func (r *run) apply(args []string) int {
 		return r.excludedExit(p, ExitOK)
 	}
 	work = pending
+	if r.stop.Stopped() {
+		fmt.Fprintln(r.env.Stderr, "mailzone: stopped before writing; nothing was written")
+		return r.stop.exitCode()
+	}
 	results := make([]apply.Result, len(work))
-	forEach(len(work), f.fleet.parallel, r.newProgress("apply", len(work)), func(i int) bool {
+	forEachUntil(len(work), f.fleet.parallel, r.newProgress("apply", len(work)), r.stop.Stopped, func(i int) bool {
 		results[i] = apply.Zone(ctx, opened[work[i].Provider], work[i])
 		return results[i].Err == nil
 	})
 	failed := false
-	for _, res := range results {
+	var notStarted []string
+	for i, res := range results {
+		if res.Zone == nil {
+			notStarted = append(notStarted, work[i].Zone)
+			continue
+		}
 		r.report(res)
 		if res.Err != nil {
 			failed = true
 		}
+	}
+	if r.stop.Stopped() {
+		return r.interrupted(results, notStarted)
 	}
 	if failed {
 		fmt.Fprintln(r.env.Stderr, "mailzone: some changes were not written. Run mailzone plan to see exactly what is left.")
@@ -210,6 +225,9 @@ func (r *run) apply(args []string) int {
 		return r.excludedExit(p, ExitOK)
 	}
 	verified, _ := r.verifyAll(cfg, live, vf, f.resolver, f.fleet.parallel, false)
+	if r.stop.Stopped() {
+		return r.stop.exitCode()
+	}
 	if !verified {
 		fmt.Fprintln(r.env.Stderr, "mailzone: the changes were written, but not every nameserver serves them yet (exit 3). Run mailzone verify to check again.")
 		return r.excludedExit(p, ExitUnverified)
@@ -237,4 +255,34 @@ func describe(c plan.Change) string {
 	sym := map[rrset.Kind]string{rrset.Create: "+", rrset.Update: "~", rrset.Delete: "-"}[c.Action]
 	k := c.Key()
 	return fmt.Sprintf("%s %s %s (%s)", sym, k.Type, k.Name, c.Field)
+}
+
+// interrupted reports an apply stopped by a signal: how many zones were
+// written whole, which stopped part-way (said above, zone by zone), and
+// which were never started, which a new plan shows as still to do.
+func (r *run) interrupted(results []apply.Result, notStarted []string) int {
+	written, partial := 0, 0
+	for _, res := range results {
+		switch {
+		case res.Zone == nil:
+		case res.Err == nil:
+			written++
+		default:
+			partial++
+		}
+	}
+	fmt.Fprintf(r.env.Stdout, "\nInterrupted: %d zone(s) written, %d stopped with an error (listed above), %d not started.\n", written, partial, len(notStarted))
+	if len(notStarted) > 0 {
+		shown := notStarted
+		if len(shown) > 20 {
+			shown = shown[:20]
+		}
+		more := ""
+		if len(notStarted) > len(shown) {
+			more = fmt.Sprintf(" and %d more", len(notStarted)-len(shown))
+		}
+		fmt.Fprintf(r.env.Stdout, "Not started: %s%s.\n", strings.Join(shown, ", "), more)
+	}
+	fmt.Fprintln(r.env.Stdout, "Run mailzone plan to see exactly what is left.")
+	return r.stop.exitCode()
 }

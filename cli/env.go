@@ -8,9 +8,11 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/mailzone/mailzone/escape"
 
@@ -28,6 +30,8 @@ type Env struct {
 	// StdinTerminal, StdoutTerminal and StderrTerminal report whether the
 	// streams are terminals.
 	StdinTerminal, StdoutTerminal, StderrTerminal bool
+	// Signals, when not nil, delivers SIGINT and SIGTERM (see interrupt.go).
+	Signals <-chan os.Signal
 }
 
 // System returns the Env of the running process.
@@ -36,7 +40,16 @@ func System() Env {
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		Getenv: os.Getenv, LookupEnv: os.LookupEnv,
 		StdinTerminal: isTerminal(os.Stdin), StdoutTerminal: isTerminal(os.Stdout), StderrTerminal: isTerminal(os.Stderr),
+		Signals: notify(),
 	}
+}
+
+// notify delivers SIGINT and SIGTERM to the returned channel instead of
+// killing the process.
+func notify() <-chan os.Signal {
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	return ch
 }
 
 // isTerminal reports whether f is a terminal. A character device is not

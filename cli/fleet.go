@@ -91,6 +91,12 @@ func shardOf(zone string, n int) int {
 // forEach runs fn for 0..n-1 on at most parallel goroutines and waits. Results
 // go wherever fn puts them by index, so output order never depends on timing.
 func forEach(n, parallel int, p *progress, fn func(i int) bool) {
+	forEachUntil(n, parallel, p, nil, fn)
+}
+
+// forEachUntil is forEach that starts no new item once stopped reports true;
+// items not started are left untouched, for the caller to report.
+func forEachUntil(n, parallel int, p *progress, stopped func() bool, fn func(i int) bool) {
 	if parallel < 1 {
 		parallel = 1
 	}
@@ -105,7 +111,7 @@ func forEach(n, parallel int, p *progress, fn func(i int) bool) {
 			defer wg.Done()
 			for {
 				i := int(next.Add(1) - 1)
-				if i >= n {
+				if i >= n || (stopped != nil && stopped()) {
 					return
 				}
 				ok := fn(i)

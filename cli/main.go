@@ -56,7 +56,11 @@ func Main(args []string, env Env) int {
 	}
 	env.Stdout = scrubber{w: env.Stdout, secrets: &secrets}
 	env.Stderr = scrubber{w: env.Stderr, secrets: &secrets}
-	r := &run{env: env, secrets: &secrets, commands: commands}
+	r := &run{env: env, secrets: &secrets, commands: commands, stop: newStopper()}
+	if env.Signals != nil {
+		errw := env.Stderr
+		go r.stop.watch(env.Signals, func(msg string) { fmt.Fprintln(errw, msg) })
+	}
 	if len(args) == 0 {
 		fmt.Fprint(env.Stderr, usage)
 		return ExitError
@@ -101,6 +105,8 @@ func version() string {
 // run carries one invocation's environment.
 type run struct {
 	env Env
+	// stop tracks SIGINT and SIGTERM: see interrupt.go.
+	stop *stopper
 	// commands receives mailzone's own workflow commands (annotations),
 	// bypassing the guard that neutralizes every other line starting "::".
 	commands io.Writer

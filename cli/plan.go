@@ -82,10 +82,21 @@ func (r *run) openProviders(cfg *schema.Config, ts []*target, share float64) (ma
 
 // makePlan reads every target zone once and diffs it, parallel zones at a
 // time; the plan lists zones in target order whatever the timing.
-func makePlan(ctx context.Context, cfg *schema.Config, ts []*target, opened map[string]providers.Provider, parallel int, prog *progress) *plan.Plan {
+func makePlan(ctx context.Context, cfg *schema.Config, ts []*target, opened map[string]providers.Provider, parallel int, prog *progress, stop *stopper) *plan.Plan {
 	p := &plan.Plan{FormatVersion: plan.FormatVersion, Config: cfg.File, Zones: make([]*plan.Zone, len(ts))}
 	prepare(ctx, ts, opened)
-	forEach(len(ts), parallel, prog, func(i int) bool {
+	defer func() {
+		// Zones an interruption kept from being read are errors of the plan.
+		for i, t := range ts {
+			if p.Zones[i] == nil {
+				z := plan.Diff(t.zone, t.provider, t.domains, nil)
+				z.Changes, z.Unmanaged, z.Read = []plan.Change{}, nil, []plan.Fingerprint{}
+				z.Error = "not read: " + signalName(stop.signal())
+				p.Zones[i] = z
+			}
+		}
+	}()
+	forEachUntil(len(ts), parallel, prog, stop.Stopped, func(i int) bool {
 		t := ts[i]
 		observed, err := opened[t.provider].Records(ctx, t.zone)
 		if err != nil {
@@ -215,7 +226,7 @@ func (r *run) plan(args []string) int {
 	if !ok {
 		return ExitError
 	}
-	p := makePlan(context.Background(), cfg, ts, opened, f.fleet.parallel, r.newProgress("plan", len(ts)))
+	p := makePlan(r.stop.hard, cfg, ts, opened, f.fleet.parallel, r.newProgress("plan", len(ts)), r.stop)
 	p.Excluded = r.excluded
 	switch *format {
 	case "json":
@@ -252,6 +263,8 @@ func (r *run) plan(args []string) int {
 		r.errorf("zone %s (provider %s): %s", z.Zone, z.Provider, z.Error)
 	}
 	switch {
+	case r.stop.Stopped():
+		return r.stop.exitCode()
 	case len(p.Errors()) > 0:
 		return r.excludedExit(p, ExitError)
 	case *detailed && p.Counts().Total() > 0:

@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/mailzone/mailzone/plan"
@@ -18,11 +19,13 @@ import (
 type verifyFlags struct {
 	timeout     time.Duration
 	nameservers multi
+	verbose     bool
 }
 
 func (f *verifyFlags) register(fs *flag.FlagSet) {
-	fs.DurationVar(&f.timeout, "verify-timeout", 0, "how long to wait for every nameserver to agree (default: verify.timeout, then 5m)")
+	fs.DurationVar(&f.timeout, "verify-timeout", 0, "how long to wait, for the whole run, for every nameserver to agree (default: the longest verify.timeout, then 5m)")
 	fs.Var(&f.nameservers, "nameserver", "query this nameserver address (ip:port) instead of discovering the NS set (repeatable)")
+	fs.BoolVar(&f.verbose, "v", false, "print the matrix of every zone, not only of the zones that did not verify")
 }
 
 // zoneCheck is what to verify in one zone.
@@ -107,20 +110,57 @@ func (f *verifyFlags) options(cfg *schema.Config, d *schema.Domain, resolver str
 	return o
 }
 
-// verifyAll checks every zone, parallel at a time, prints a report per zone in
-// order, and reports whether every nameserver agreed everywhere. ok is false
-// when a check could not run at all.
+// maxVerifyParallel bounds the zones verified at once. Verification waits on
+// nameservers, not on the CPU, so every zone of a fleet is checked at the
+// same time, under one deadline for the whole run.
+const maxVerifyParallel = 2048
+
+// runTimeout is the one deadline of a verification run: --verify-timeout,
+// else the longest verify.timeout of the zones, else verify's default.
+func (f *verifyFlags) runTimeout(checks []zoneCheck) time.Duration {
+	if f.timeout > 0 {
+		return f.timeout
+	}
+	var t time.Duration
+	for _, c := range checks {
+		if c.domain != nil {
+			t = max(t, c.domain.Verify.Timeout)
+		}
+	}
+	if t == 0 {
+		t = verify.DefaultTimeout
+	}
+	return t
+}
+
+// verifyAll checks every zone concurrently under one deadline for the whole
+// run, prints the matrix of each zone that did not verify (of every zone with
+// -v, or when there are at most five), then one summary: how many zones
+// verified, were stale, or could not be checked, and which. It reports
+// whether every nameserver agreed everywhere; ok is false when a check could
+// not run at all. An interruption ends the wait and shows what was seen.
 func (r *run) verifyAll(cfg *schema.Config, checks []zoneCheck, vf verifyFlags, resolver string, parallel int, delegation bool) (verified, ok bool) {
-	ctx := context.Background()
+	timeout := vf.runTimeout(checks)
+	deadline := time.Now().Add(timeout)
+	// Each zone's verification ends at the deadline by its own timeout, and
+	// reports what it saw; the context (a little later) and an interruption
+	// only bound what runs past it.
+	ctx, cancel := context.WithDeadline(r.stop.soft, deadline.Add(5*time.Second))
+	defer cancel()
 	results := make([]*verify.Result, len(checks))
 	errs := make([]error, len(checks))
 	dels := make([]*verify.Delegation, len(checks))
 	prog := r.newProgress("verify", len(checks))
 	live := len(checks) == 1 && r.env.StderrTerminal
-	forEach(len(checks), parallel, prog, func(i int) bool {
+	forEach(len(checks), max(parallel, min(len(checks), maxVerifyParallel)), prog, func(i int) bool {
 		c := checks[i]
 		o := vf.options(cfg, c.domain, resolver)
 		o.ProviderNameservers = c.providerNS
+		o.Timeout = time.Until(deadline)
+		if o.Timeout <= 0 || ctx.Err() != nil || r.stop.Stopped() {
+			errs[i] = fmt.Errorf("not checked: the run's deadline (%v) or an interruption came first", timeout)
+			return false
+		}
 		switch {
 		case live:
 			o.Progress = func(p verify.Progress) { fmt.Fprintf(r.env.Stderr, "\r\x1b[Kverify %s: %s", c.zone, p) }
@@ -139,37 +179,68 @@ func (r *run) verifyAll(cfg *schema.Config, checks []zoneCheck, vf verifyFlags, 
 		if live {
 			fmt.Fprint(r.env.Stderr, "\r\x1b[K")
 		}
-		if delegation {
+		if delegation && ctx.Err() == nil {
 			dels[i], _ = verify.CheckDelegation(ctx, c.zone, o)
 		}
 		return errs[i] == nil && results[i] != nil && results[i].Verified
 	})
 	verified, ok = true, true
+	all := vf.verbose || len(checks) <= 5
+	var good, stale, failed []string
 	for i, c := range checks {
 		res, err := results[i], errs[i]
+		if err != nil && res != nil && r.stop.Stopped() {
+			err = nil // interrupted: the matrix says what was seen
+		}
 		if err != nil {
 			r.errorf("verify zone %s: %v", c.zone, err)
 			verified, ok = false, false
+			failed = append(failed, c.zone)
 			if res == nil {
 				continue
 			}
 		}
 		var b bytes.Buffer
-		if !res.Verified || len(checks) <= 5 {
+		switch {
+		case !res.Verified || all:
 			fmt.Fprintf(&b, "\nverify zone %s:\n", c.zone)
-			res.WriteMatrix(&b) // ends with the summary
-		} else {
-			fmt.Fprintf(&b, "%s\n", res.Summary())
+			res.WriteMatrix(&b) // ends with the zone's summary
 		}
-		if dels[i] != nil {
+		if dels[i] != nil && (all || !res.Verified) {
 			fmt.Fprintf(&b, "delegation: %s\n", dels[i])
 		}
 		r.env.Stdout.Write(b.Bytes())
-		if !res.Verified {
+		switch {
+		case err != nil:
+		case res.Verified:
+			good = append(good, c.zone)
+		case res.ServedOther():
 			verified = false
+			stale = append(stale, c.zone)
+		default:
+			verified = false
+			failed = append(failed, c.zone)
 		}
 	}
+	if len(checks) > 1 || r.stop.Stopped() {
+		fmt.Fprintf(r.env.Stdout, "\nverify: %d zone(s): %d verified, %d stale (a nameserver serves other records)%s, %d unreachable or not checked%s.\n",
+			len(checks), len(good), len(stale), listed(stale), len(failed), listed(failed))
+	}
+	if r.stop.Stopped() {
+		fmt.Fprintf(r.env.Stdout, "Verification was %s after %v; the matrices above show what every nameserver served until then.\n", signalName(r.stop.signal()), time.Since(deadline.Add(-timeout)).Round(100*time.Millisecond))
+	}
 	return verified, ok
+}
+
+// listed names up to 10 zones, in parentheses.
+func listed(zones []string) string {
+	if len(zones) == 0 {
+		return ""
+	}
+	if len(zones) > 10 {
+		return fmt.Sprintf(" (%s and %d more)", strings.Join(zones[:10], ", "), len(zones)-10)
+	}
+	return " (" + strings.Join(zones, ", ") + ")"
 }
 
 func (r *run) verify(args []string) int {
@@ -201,6 +272,8 @@ func (r *run) verify(args []string) int {
 	r.providerNameservers(cfg, ts, checks)
 	verified, ok := r.verifyAll(cfg, checks, vf, f.resolver, f.fleet.parallel, true)
 	switch {
+	case r.stop.Stopped():
+		return r.stop.exitCode()
 	case !ok:
 		return ExitError
 	case !verified:

@@ -219,6 +219,19 @@ func (c Cell) text() string {
 	return "no answer yet"
 }
 
+// ServedOther reports whether some address answered with records other than
+// the desired ones (as opposed to not answering usably at all).
+func (r *Result) ServedOther() bool {
+	for _, row := range r.Rows {
+		for _, c := range row.Cells {
+			if c.State == StateStale {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // WriteMatrix writes the nameserver × record matrix, then one sentence per
 // address that is not ok (or one saying all agree).
 func (r *Result) WriteMatrix(w io.Writer) error {

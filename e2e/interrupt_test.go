@@ -1,0 +1,231 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mailzone/mailzone/bindtest"
+	"github.com/mailzone/mailzone/plan"
+	"github.com/mailzone/mailzone/rrset"
+)
+
+// startWatched starts the binary and returns a function that waits for it.
+func startWatched(t *testing.T, cmd *exec.Cmd) (stdout, stderr *bytes.Buffer, wait func() int) {
+	t.Helper()
+	stdout, stderr = &bytes.Buffer{}, &bytes.Buffer{}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan int, 1)
+	go func() {
+		err := cmd.Wait()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+		done <- code
+	}()
+	return stdout, stderr, func() int {
+		select {
+		case c := <-done:
+			return c
+		case <-time.After(60 * time.Second):
+			cmd.Process.Kill()
+			t.Fatal("mailzone did not end within 60s of the signal")
+			return -1
+		}
+	}
+}
+
+// waitChanged waits until the file at path differs from before.
+func waitChanged(t *testing.T, path, before string, limit time.Duration) {
+	t.Helper()
+	end := time.Now().Add(limit)
+	for time.Now().Before(end) {
+		if data, err := os.ReadFile(path); err == nil && string(data) != before {
+			return
+		}
+		time.Sleep(500 * time.Microsecond)
+	}
+	t.Fatalf("%s did not change within %v", path, limit)
+}
+
+var interruptedLine = regexp.MustCompile(`Interrupted: (\d+) zone\(s\) written, (\d+) stopped with an error \(listed above\), (\d+) not started\.`)
+
+// TestInterruptApplyZoneFiles sends a real SIGINT (and SIGTERM, and a
+// double SIGINT) to the built binary while it applies 400 zone files one at a
+// time. The first signal lets the write in flight finish and starts no other;
+// the report's counts agree with the files on disk; every file is wholly old
+// or wholly new; no lock or temporary file is left; the exit code is 130 or
+// 143; and a new plan shows exactly the zones not written.
+func TestInterruptApplyZoneFiles(t *testing.T) {
+	const domains = 400
+	template := genFleet(t, domains)
+	orig := tree(t, template)
+	ref := filepath.Join(t.TempDir(), "ref")
+	copyTree(t, template, ref)
+	if r := run(t, ref, nil, "apply", "--yes"); r.code != 0 {
+		t.Fatalf("reference apply: %s", r)
+	}
+	applied := tree(t, ref)
+	var zones []string
+	for name := range orig {
+		if strings.HasSuffix(name, ".zone") && orig[name] != applied[name] {
+			zones = append(zones, name)
+		}
+	}
+	if len(zones) < domains/2 {
+		t.Fatalf("only %d zones need changes", len(zones))
+	}
+	for _, tt := range []struct {
+		name    string
+		signals []syscall.Signal
+		code    int
+	}{
+		{"SIGINT", []syscall.Signal{syscall.SIGINT}, 130},
+		{"SIGTERM", []syscall.Signal{syscall.SIGTERM}, 143},
+		{"SIGINT twice", []syscall.Signal{syscall.SIGINT, syscall.SIGINT}, 130},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			copyTree(t, template, dir)
+			// Zones are written in plan order, one at a time: the first zone
+			// file to change is the first in sorted order.
+			first := filepath.Join(dir, "zones", firstZone(zones))
+			cmd := command(t, dir, nil, "apply", "--yes", "--parallel", "1")
+			stdout, stderr, wait := startWatched(t, cmd)
+			waitChanged(t, first, orig[filepath.Join("zones", filepath.Base(first))], 30*time.Second)
+			for _, sig := range tt.signals {
+				cmd.Process.Signal(sig)
+			}
+			code := wait()
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d\n--- stdout\n%s--- stderr\n%s", code, tt.code, tail(stdout.String()), stderr.String())
+			}
+			if !strings.Contains(stderr.String(), "no new zone starts; writes in flight finish") {
+				t.Errorf("stderr does not say what the signal does:\n%s", stderr.String())
+			}
+			m := interruptedLine.FindStringSubmatch(stdout.String())
+			if m == nil {
+				t.Fatalf("no report of what was written:\n%s", tail(stdout.String()))
+			}
+			written, _ := strconv.Atoi(m[1])
+			partial, _ := strconv.Atoi(m[2])
+			notStarted, _ := strconv.Atoi(m[3])
+			got := tree(t, dir)
+			changed := 0
+			for name, text := range got {
+				switch {
+				case strings.HasSuffix(name, ".lock"):
+					t.Errorf("lock file left behind: %s", name)
+				case name == "mailzone.yaml":
+				case !strings.HasSuffix(name, ".zone"):
+					t.Errorf("file left behind: %s", name)
+				case text == orig[name]:
+				case text == applied[name]:
+					changed++
+				default:
+					t.Errorf("%s is neither the old nor the applied text", name)
+				}
+			}
+			if changed != written || written+partial+notStarted != len(zones) || notStarted == 0 {
+				t.Errorf("report says %d written, %d partial, %d not started; %d of %d zone files changed", written, partial, notStarted, changed, len(zones))
+			}
+			// The plan now shows exactly what is left.
+			r := run(t, dir, nil, "plan", "--format", "json")
+			var p plan.Plan
+			if err := json.Unmarshal([]byte(r.stdout), &p); err != nil {
+				t.Fatalf("plan json: %v\n%s", err, r)
+			}
+			left := 0
+			for _, z := range p.Zones {
+				if len(z.Changes) > 0 {
+					left++
+				}
+			}
+			if left != len(zones)-changed {
+				t.Errorf("plan shows %d zones with changes, want %d", left, len(zones)-changed)
+			}
+			t.Logf("%s: %d written, %d not started", tt.name, written, notStarted)
+		})
+	}
+}
+
+func firstZone(zones []string) string {
+	first := zones[0]
+	for _, z := range zones {
+		if z < first {
+			first = z
+		}
+	}
+	return filepath.Base(first)
+}
+
+func tail(s string) string {
+	if len(s) > 3000 {
+		return "..." + s[len(s)-3000:]
+	}
+	return s
+}
+
+// TestInterruptVerifyBIND applies to a real BIND primary whose secondary
+// never gets the change (stopped), and sends SIGINT while apply waits for the
+// nameservers: mailzone prints the matrix so far, naming the stale
+// nameserver, and exits 130; the change it wrote stays written.
+func TestInterruptVerifyBIND(t *testing.T) {
+	bindtest.Require(t)
+	zone := "contoso.com"
+	primary := bindtest.StartPrimary(t, bindtest.Options{Zone: zone, Records: []rrset.RRset{
+		rrset.New(zone, "@", "TXT", 3600, "google-site-verification=4ac9Xq1vT0mOlY7fz3lK"),
+	}})
+	secondary := bindtest.StartSecondary(t, primary, bindtest.Options{})
+	secondary.Stop()
+	dir := t.TempDir()
+	key := primary.Key
+	writeFile(t, filepath.Join(dir, "mailzone.yaml"), fmt.Sprintf(`version: 1
+providers:
+  lab: {type: rfc2136, server: %q, key_name: %s, key_algorithm: %s, key: "${TSIG_SECRET}"}
+defaults:
+  provider: lab
+  verify: {nameservers: [%q, %q], timeout: 5m}
+domains:
+  contoso.com:
+    mx: inbound.mailgate.example.net
+    spf: {include: [_spf.mailgate.example.net]}
+`, primary.Addr, key.Name, key.Algorithm, primary.Addr, secondary.Addr))
+	cmd := exec.Command(binary, "apply", "--offline", "--yes")
+	cmd.Dir, cmd.Env = dir, append(baseEnv(dir), "TSIG_SECRET="+key.Secret)
+	stdout, stderr, wait := startWatched(t, cmd)
+	end := time.Now().Add(30 * time.Second)
+	for !strings.Contains(stdout.String(), "Apply complete") && time.Now().Before(end) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(1500 * time.Millisecond) // let verification poll a few rounds
+	cmd.Process.Signal(syscall.SIGINT)
+	code := wait()
+	out := stdout.String()
+	if code != 130 {
+		t.Fatalf("exit %d, want 130\n--- stdout\n%s--- stderr\n%s", code, out, stderr.String())
+	}
+	for _, want := range []string{"verify zone contoso.com:", primary.Addr, secondary.Addr, "Verification was interrupted (SIGINT) after"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
+		}
+	}
+	// The write stays: plan shows no changes.
+	r := runRaw(t, dir, map[string]string{"TSIG_SECRET": key.Secret}, "plan", "--offline", "--detailed-exitcode")
+	if r.code != 0 {
+		t.Errorf("plan after the interrupted verification: %s", r)
+	}
+}
