@@ -376,10 +376,13 @@ func hasTerm(rec *spf.Record, text string) bool {
 // dmarcValue renders a DMARC record in builder form when that renders it back
 // byte for byte, and raw otherwise.
 func dmarcValue(text string, notes []string) (value string, _ []string, off string) {
-	rec, problems := dmarc.Parse(text)
+	rec, problems := dmarc.ParsePublished(text)
 	for _, p := range problems {
 		if p.Severity == dmarc.Error {
 			return yamlScalar(text), notes, "not a valid DMARC record: " + p.Error()
+		}
+		if strings.HasPrefix(p.Msg, "no p") {
+			notes = append(notes, p.Msg)
 		}
 	}
 	if rec.String() != text {

@@ -97,6 +97,32 @@ func Parse(text string) (*Record, []Problem) {
 	return r, problems
 }
 
+// ParsePublished parses a record as receivers read one found in DNS, which
+// is more lenient than what mailzone publishes (see [Parse]): a record
+// without p but with a valid rua is read as p=none (RFC 9989 §4.7), with a
+// warning; without either, it is a warning that receivers ignore the record.
+// The returned record then holds p=none right after v.
+func ParsePublished(text string) (*Record, []Problem) {
+	r, problems := Parse(text)
+	if _, ok := r.Get("p"); ok || len(r.Tags) == 0 {
+		return r, problems
+	}
+	out := problems[:0:0]
+	for _, p := range problems {
+		if !strings.HasPrefix(p.Msg, "p is required") {
+			out = append(out, p)
+		}
+	}
+	rua, _ := r.Get("rua")
+	validRUA := rua != "" && len(checkURIs("", "rua", rua)) == 0
+	if !validRUA {
+		return r, append(out, warnf("", "no p and no valid rua: receivers ignore this record (RFC 9989 §4.7); add p=none, p=quarantine or p=reject"))
+	}
+	tags := append([]Tag{r.Tags[0], {Name: "p", Value: "none"}}, r.Tags[1:]...)
+	r.Tags = tags
+	return r, append(out, warnf("", "no p: with a valid rua, receivers read this record as p=none (RFC 9989 §4.7); write p=none"))
+}
+
 // checkTag checks one value and returns it, with keywords in lower case.
 func checkTag(spec, name, value string) (string, []Problem) {
 	bad := func(format string, args ...any) (string, []Problem) {
@@ -137,21 +163,23 @@ func checkTag(spec, name, value string) (string, []Problem) {
 		return lower, nil
 	case "rua", "ruf":
 		return value, checkURIs(spec, name, value)
+	// pct, rf and ri were removed by RFC 9989: receivers ignore them, so even
+	// a bad value is a warning, not an error.
 	case "pct":
 		if n, err := strconv.ParseUint(value, 10, 8); err != nil || n > 100 {
-			return bad("pct must be a whole number 0-100")
+			return value, []Problem{warnf(spec, "pct was removed in RFC 9989 and receivers ignore it (its value here is not a whole number 0-100 either); remove pct, and use t=y while testing a policy")}
 		}
 		return value, []Problem{warnf(spec, "pct was removed in RFC 9989; use t=y while testing a policy, and remove pct")}
 	case "rf":
 		for _, f := range strings.Split(lower, ":") {
 			if strings.Trim(f, wsp) != "afrf" {
-				return bad("rf must be afrf")
+				return value, []Problem{warnf(spec, "rf was removed in RFC 9989 and receivers ignore it (its value here is not afrf either); remove it")}
 			}
 		}
 		return lower, []Problem{warnf(spec, "rf was removed in RFC 9989; remove it")}
 	case "ri":
 		if _, err := strconv.ParseUint(value, 10, 32); err != nil {
-			return bad("ri must be a whole number of seconds")
+			return value, []Problem{warnf(spec, "ri was removed in RFC 9989 and receivers ignore it (its value here is not a whole number of seconds either); remove it")}
 		}
 		return value, []Problem{warnf(spec, "ri was removed in RFC 9989; remove it")}
 	default:

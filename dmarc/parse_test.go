@@ -67,12 +67,12 @@ func TestParse(t *testing.T) {
 		{"empty tag between separators", "v=DMARC1;; p=none", "v=DMARC1; p=none", []string{`warning: empty tag between ";" separators; remove the extra ";"`}},
 		{"unknown tag", "v=DMARC1; p=none; foo=bar", "v=DMARC1; p=none; foo=bar", []string{`warning: term "foo=bar": unknown tag "foo" is ignored by receivers; remove it`}},
 		{"pct removed", "v=DMARC1; p=quarantine; pct=25", "v=DMARC1; p=quarantine; pct=25", []string{`warning: term "pct=25": pct was removed in RFC 9989; use t=y while testing a policy, and remove pct`}},
-		{"pct out of range", "v=DMARC1; p=none; pct=101", "v=DMARC1; p=none; pct=101", []string{`term "pct=101": pct must be a whole number 0-100`}},
-		{"pct not a number", "v=DMARC1; p=none; pct=50%", "v=DMARC1; p=none; pct=50%", []string{`term "pct=50%": pct must be a whole number 0-100`}},
+		{"pct out of range", "v=DMARC1; p=none; pct=101", "v=DMARC1; p=none; pct=101", []string{`warning: term "pct=101": pct was removed in RFC 9989 and receivers ignore it (its value here is not a whole number 0-100 either); remove pct, and use t=y while testing a policy`}},
+		{"pct not a number", "v=DMARC1; p=none; pct=50%", "v=DMARC1; p=none; pct=50%", []string{`warning: term "pct=50%": pct was removed in RFC 9989 and receivers ignore it (its value here is not a whole number 0-100 either); remove pct, and use t=y while testing a policy`}},
 		{"rf removed", "v=DMARC1; p=none; rf=afrf", "v=DMARC1; p=none; rf=afrf", []string{`warning: term "rf=afrf": rf was removed in RFC 9989; remove it`}},
-		{"rf unknown format", "v=DMARC1; p=none; rf=iodef", "v=DMARC1; p=none; rf=iodef", []string{`term "rf=iodef": rf must be afrf`}},
+		{"rf unknown format", "v=DMARC1; p=none; rf=iodef", "v=DMARC1; p=none; rf=iodef", []string{`warning: term "rf=iodef": rf was removed in RFC 9989 and receivers ignore it (its value here is not afrf either); remove it`}},
 		{"ri removed", "v=DMARC1; p=none; ri=86400", "v=DMARC1; p=none; ri=86400", []string{`warning: term "ri=86400": ri was removed in RFC 9989; remove it`}},
-		{"ri not a number", "v=DMARC1; p=none; ri=1d", "v=DMARC1; p=none; ri=1d", []string{`term "ri=1d": ri must be a whole number of seconds`}},
+		{"ri not a number", "v=DMARC1; p=none; ri=1d", "v=DMARC1; p=none; ri=1d", []string{`warning: term "ri=1d": ri was removed in RFC 9989 and receivers ignore it (its value here is not a whole number of seconds either); remove it`}},
 		{"rua empty", "v=DMARC1; p=none; rua=", "v=DMARC1; p=none; rua=", []string{`term "rua=": rua needs one or more mailto: URIs; give them or remove the tag`}},
 		{"rua https", "v=DMARC1; p=none; rua=https://example.com/dmarc", "v=DMARC1; p=none; rua=https://example.com/dmarc", []string{`term "rua=https://example.com/dmarc": "https://example.com/dmarc" uses the https: scheme; DMARC reports are sent only to mailto: URIs`}},
 		{"rua without scheme", "v=DMARC1; p=none; rua=dmarc@example.com", "v=DMARC1; p=none; rua=dmarc@example.com", []string{`term "rua=dmarc@example.com": "dmarc@example.com" needs the mailto: scheme; write mailto:dmarc@example.com`}},
@@ -93,7 +93,7 @@ func TestParse(t *testing.T) {
 			`term "p=bad": p must be none, quarantine or reject`,
 			`term "v=DMARC2": v=DMARC1 must be the first tag`,
 			`term "v=DMARC2": version must be exactly "DMARC1"`,
-			`term "pct=200": pct must be a whole number 0-100`,
+			`warning: term "pct=200": pct was removed in RFC 9989 and receivers ignore it (its value here is not a whole number 0-100 either); remove pct, and use t=y while testing a policy`,
 			`warning: term "x=1": unknown tag "x" is ignored by receivers; remove it`,
 		}},
 	}
@@ -129,5 +129,40 @@ func TestProblemError(t *testing.T) {
 	}
 	if got := (Problem{Term: "p=x", Msg: "bad"}).Error(); got != `term "p=x": bad` {
 		t.Errorf("got %q", got)
+	}
+}
+
+// TestParsePublished reads records as receivers read them from DNS.
+func TestParsePublished(t *testing.T) {
+	for _, tt := range []struct {
+		in, out string
+		want    []string
+	}{
+		{"v=DMARC1; rua=mailto:dmarc@contoso.com", "v=DMARC1; p=none; rua=mailto:dmarc@contoso.com",
+			[]string{"warning: no p: with a valid rua, receivers read this record as p=none (RFC 9989 §4.7); write p=none"}},
+		{"v=DMARC1; sp=reject", "v=DMARC1; sp=reject",
+			[]string{"warning: no p and no valid rua: receivers ignore this record (RFC 9989 §4.7); add p=none, p=quarantine or p=reject"}},
+		{"v=DMARC1; p=reject; pct=fifty; ri=daily; rf=iodef", "v=DMARC1; p=reject; pct=fifty; ri=daily; rf=iodef", []string{
+			`warning: term "pct=fifty": pct was removed in RFC 9989 and receivers ignore it (its value here is not a whole number 0-100 either); remove pct, and use t=y while testing a policy`,
+			`warning: term "ri=daily": ri was removed in RFC 9989 and receivers ignore it (its value here is not a whole number of seconds either); remove it`,
+			`warning: term "rf=iodef": rf was removed in RFC 9989 and receivers ignore it (its value here is not afrf either); remove it`}},
+		{"V=DMARC1; P=quarantine", "v=DMARC1; p=quarantine", nil},
+	} {
+		r, problems := ParsePublished(tt.in)
+		var got []string
+		for _, p := range problems {
+			if p.Severity == Warning {
+				got = append(got, "warning: "+p.Error())
+			} else {
+				got = append(got, p.Error())
+			}
+		}
+		if r.String() != tt.out || strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+			t.Errorf("ParsePublished(%q) = %q\n%s\nwant %q\n%s", tt.in, r.String(), strings.Join(got, "\n"), tt.out, strings.Join(tt.want, "\n"))
+		}
+	}
+	// Desired state still needs p.
+	if _, problems := Parse("v=DMARC1; rua=mailto:dmarc@contoso.com"); len(problems) == 0 || problems[len(problems)-1].Severity != Error {
+		t.Error("Parse accepts a record without p")
 	}
 }

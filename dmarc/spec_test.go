@@ -49,7 +49,7 @@ func TestSpecCheck(t *testing.T) {
 			`warning: term "rf=afrf": rf was removed in RFC 9989; remove it`,
 			`warning: term "ri=86400": ri was removed in RFC 9989; remove it`,
 		}},
-		{"pct out of range", Spec{Policy: "none", PCT: intp(-1)}, []string{`term "pct=-1": pct must be a whole number 0-100`}},
+		{"pct out of range", Spec{Policy: "none", PCT: intp(-1)}, []string{`warning: term "pct=-1": pct was removed in RFC 9989 and receivers ignore it (its value here is not a whole number 0-100 either); remove pct, and use t=y while testing a policy`}},
 		{"bad psd and fo", Spec{Policy: "none", PSD: "yes", FO: "x"}, []string{
 			`term "fo=x": fo must be 0, 1, d or s, or several of them joined with ":"`,
 			`term "psd=yes": psd must be y, n or u`,

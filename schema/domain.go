@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -384,17 +385,27 @@ func (l *loader) dmarc(n *yaml.Node, field string, parked bool) *TXTField {
 			spec.Testing, _ = l.boolean(p.v, p.field)
 		case "psd":
 			spec.PSD, _ = l.str(p.v, p.field)
+		// pct, rf and ri were removed by RFC 9989: a bad value is a warning,
+		// and the tag is then left out of the record.
 		case "pct":
-			if v, ok := l.uint(p.v, p.field, 0, 100); ok {
+			if v, err := strconv.ParseUint(resolve(p.v).Value, 10, 8); err == nil && v <= 100 {
 				i := int(v)
 				spec.PCT = &i
+			} else {
+				l.warnf(p.v, p.field, "pct was removed by RFC 9989 and %q is not a whole number 0-100 either; it is left out of the record: remove it", short(resolve(p.v).Value))
 			}
 		case "rf":
-			spec.RF, _ = l.str(p.v, p.field)
+			if v, _ := l.str(p.v, p.field); strings.EqualFold(v, "afrf") {
+				spec.RF = v
+			} else {
+				l.warnf(p.v, p.field, "rf was removed by RFC 9989 and %q is not afrf either; it is left out of the record: remove it", short(v))
+			}
 		case "ri":
-			if v, ok := l.uint(p.v, p.field, 0, 1<<31-1); ok {
+			if v, err := strconv.ParseUint(resolve(p.v).Value, 10, 31); err == nil {
 				i := int(v)
 				spec.RI = &i
+			} else {
+				l.warnf(p.v, p.field, "ri was removed by RFC 9989 and %q is not a whole number of seconds either; it is left out of the record: remove it", short(resolve(p.v).Value))
 			}
 		case "delete":
 			if b, _ := l.boolean(p.v, p.field); b {

@@ -45,3 +45,27 @@ func TestESPDelegatedSelectors(t *testing.T) {
 		t.Error("an MX target with an underscore label was accepted")
 	}
 }
+
+// TestDMARCRemovedTagsWarn: pct, rf and ri were removed by RFC 9989, so bad
+// values of them are warnings, never errors, in builder and raw form; p is
+// still required.
+func TestDMARCRemovedTagsWarn(t *testing.T) {
+	cfg, ds := parse(t, head+`domains:
+  contoso.com:
+    dmarc: {policy: quarantine, pct: 150, rf: iodef, ri: daily}
+  fabrikam.com:
+    dmarc: "v=DMARC1; p=reject; pct=abc; ri=1d"
+`)
+	if ds.HasErrors() {
+		t.Fatalf("errors for removed tags:\n%v", ds)
+	}
+	if n := len(cfg.Warnings); n < 5 {
+		t.Errorf("%d warnings, want one per removed tag:\n%v", n, cfg.Warnings)
+	}
+	if got := cfg.Domain("contoso.com").DMARC.Text; got != "v=DMARC1; p=quarantine" {
+		t.Errorf("builder record %q: bad removed tags must be left out", got)
+	}
+	if _, ds := parse(t, head+"domains:\n  contoso.com: {dmarc: \"v=DMARC1; rua=mailto:d@contoso.com\"}\n"); !ds.HasErrors() {
+		t.Error("a desired DMARC record without p was accepted")
+	}
+}
