@@ -21,6 +21,8 @@ type zoneText struct {
 	zone string // absolute, lower case
 	nl   string // line ending of the file: "\n" or "\r\n"
 	segs []segment
+	// includes are the records of $INCLUDE files: read, never edited.
+	includes []included
 }
 
 // parseError is a syntax error in a zone file, reported as file:line: message.
@@ -64,9 +66,9 @@ func wrapParseError(path string, err error) error {
 }
 
 // parseRecords parses text as the zone file of zone with miekg/dns.
-// $INCLUDE is refused (the parser's default).
+// $INCLUDE lines are skipped here; readIncludes reads those files.
 func parseRecords(text, zone, path string) ([]dns.RR, error) {
-	zp := dns.NewZoneParser(strings.NewReader(text), zone, "")
+	zp := dns.NewZoneParser(strings.NewReader(maskIncludes(text)), zone, "")
 	var rrs []dns.RR
 	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
 		rrs = append(rrs, rr)
@@ -132,7 +134,7 @@ func load(text, zone, path string) (*zoneText, error) {
 				if len(s.toks) > 1 {
 					origin = absName(s.toks[1].text, origin)
 				}
-			case "$GENERATE", "$INCLUDE":
+			case "$GENERATE":
 				return nil, &parseError{path: path, line: s.line, msg: s.toks[0].text + " is not supported by the zonefile provider"}
 			}
 		case record:
@@ -191,6 +193,16 @@ func (z *zoneText) edit(e rrset.Edit) (bool, error) {
 		if s := &z.segs[i]; s.live() && s.set.Name == name && s.set.Type == typ {
 			cur[s.set.Values[0]] = true
 		}
+	}
+	for _, inc := range z.includes {
+		set := toSet(inc.rr)
+		if set.Name != name || set.Type != typ {
+			continue
+		}
+		if v := set.Values[0]; !keepV[v] || (!e.New.Empty() && inc.rr.Header().Ttl != e.New.TTL) {
+			return false, fmt.Errorf("the record is in the included file %s (line %d), and mailzone edits only the zone file itself; move that record into %s, or edit %s by hand", inc.file, inc.line, z.path, inc.file)
+		}
+		cur[set.Values[0]] = true
 	}
 	if !sameValues(cur, oldV, keepV) && !sameValues(cur, newV, keepV) {
 		return false, fmt.Errorf("changed since the zone was read (another apply?); nothing was written: run plan again")
@@ -256,9 +268,19 @@ func (z *zoneText) edit(e rrset.Edit) (bool, error) {
 			}
 		}
 	}
+	comment := ""
+	if first >= 0 {
+		comment = trailingComment(z.segs[first])
+	}
 	for _, v := range write {
 		set := rrset.New(".", name, typ, ttl, v)
 		seg := z.newRecord(set, origin)
+		if comment != "" {
+			// A comment at the end of a rewritten line stays with it.
+			seg = relex(strings.TrimRight(seg.text, "\r\n") + " " + comment + z.nl)
+			seg.origin, seg.set, seg.added = origin, set, true
+			comment = ""
+		}
 		z.segs = append(z.segs[:at], append([]segment{seg}, z.segs[at:]...)...)
 		at++
 	}
@@ -488,4 +510,18 @@ func sameValues(cur, a, b map[string]bool) bool {
 		}
 	}
 	return true
+}
+
+// trailingComment returns the comment at the end of a one-line record
+// segment (from ";" to the end of the line), or "".
+func trailingComment(s segment) string {
+	if len(s.toks) == 0 || strings.Count(strings.TrimRight(s.text, "\r\n"), "\n") > 0 {
+		return ""
+	}
+	rest := s.text[s.toks[len(s.toks)-1].end:]
+	i := strings.IndexByte(rest, ';')
+	if i < 0 {
+		return ""
+	}
+	return strings.TrimRight(rest[i:], "\r\n")
 }

@@ -125,9 +125,17 @@ func (p *Provider) Records(ctx context.Context, zone string) ([]rrset.RRset, err
 	if err != nil {
 		return nil, err
 	}
+	text = strings.TrimPrefix(text, bom)
 	rrs, err := parseRecords(text, fqdn, shown)
 	if err != nil {
 		return nil, err
+	}
+	inc, err := readIncludes(p.dir, zoneSegments(text, fqdn), fqdn, shown, 0)
+	if err != nil {
+		return nil, err
+	}
+	for _, i := range inc {
+		rrs = append(rrs, i.rr)
 	}
 	return toSets(rrs), nil
 }
@@ -182,10 +190,20 @@ func (p *Provider) Apply(ctx context.Context, zone string, edits []rrset.Edit) (
 	if err != nil {
 		return 0, err
 	}
-	out, changed, err := edit(text, fqdn, shown, edits, p.now())
+	// A byte order mark is kept as it was, and not read as part of a name.
+	mark := ""
+	if strings.HasPrefix(text, bom) {
+		mark, text = bom, text[len(bom):]
+	}
+	inc, err := readIncludes(p.dir, zoneSegments(text, fqdn), fqdn, shown, 0)
 	if err != nil {
 		return 0, err
 	}
+	out, changed, err := edit(text, fqdn, shown, edits, p.now(), inc)
+	if err != nil {
+		return 0, err
+	}
+	out = mark + out
 	if !changed {
 		return len(edits), nil
 	}
@@ -207,11 +225,12 @@ func (p *Provider) now() time.Time {
 
 // edit returns text with edits made and the serial bumped, checked by parsing it
 // again. changed is false when the edits ask for nothing new.
-func edit(text, zone, path string, edits []rrset.Edit, now time.Time) (out string, changed bool, err error) {
+func edit(text, zone, path string, edits []rrset.Edit, now time.Time, inc []included) (out string, changed bool, err error) {
 	z, err := load(text, zone, path)
 	if err != nil {
 		return "", false, err
 	}
+	z.includes = inc
 	for _, e := range edits {
 		c, err := z.edit(e)
 		if err != nil {
@@ -293,4 +312,19 @@ func (p *Provider) CreateZone(ctx context.Context, zone string, z providers.NewZ
 		return nil, fmt.Errorf("%s: %w", shown, err)
 	}
 	return func() error { return os.Remove(disk) }, nil
+}
+
+// zoneSegments cuts text into segments with the origin in effect set on
+// each, for readIncludes.
+func zoneSegments(text, zone string) []segment {
+	segs := split(text, 1)
+	origin := zone
+	for i := range segs {
+		s := &segs[i]
+		if s.kind == directive && strings.EqualFold(s.toks[0].text, "$ORIGIN") && len(s.toks) > 1 {
+			origin = absName(s.toks[1].text, origin)
+		}
+		s.origin = origin
+	}
+	return segs
 }

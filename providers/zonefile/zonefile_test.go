@@ -411,7 +411,9 @@ func TestMalformed(t *testing.T) {
 		{"bad address", soa + "\n; web\nwww 300 IN A 192.0.2.300\n", `zones/example.com.zone:4: bad A A: "192.0.2.300"`},
 		{"bad TTL", soa + "www 1x IN A 192.0.2.1\n", `zones/example.com.zone:2: not a TTL: "1x"`},
 		{"unknown type", soa + "www 300 IN BOGUS 192.0.2.1\n", `zones/example.com.zone:2: unknown RR type: "BOGUS"`},
-		{"include", soa + "$INCLUDE other.zone\n", `zones/example.com.zone:2: $INCLUDE directive not allowed: "other.zone"`},
+		{"include missing", soa + "$INCLUDE other.zone\n", `zones/example.com.zone:2: $INCLUDE other.zone: no such file in the zone directory`},
+		{"include outside", soa + "$INCLUDE ../../../../../../etc/hostname\n", `zones/example.com.zone:2: $INCLUDE ../../../../../../etc/hostname: outside the zone directory; mailzone reads included files only from there`},
+		{"include absolute", soa + "$INCLUDE /etc/hostname\n", `zones/example.com.zone:2: $INCLUDE /etc/hostname: an absolute path; name a file inside the zone directory`},
 		{"generate", soa + "$GENERATE 1-3 host$ A 192.0.2.$\n", `zones/example.com.zone:2: $GENERATE is not supported by the zonefile provider`},
 		{"unbalanced parenthesis", soa + "_dmarc 300 IN TXT ( \"v=DMARC1; p=none\"\n", `zones/example.com.zone:2: unbalanced parentheses: a ( is never closed`},
 		{"extra parenthesis", soa + "_dmarc 300 IN TXT \"v=DMARC1; p=none\" )\n", `zones/example.com.zone:2: unbalanced parentheses: a ) closes nothing`},
@@ -676,7 +678,7 @@ func FuzzApply(f *testing.F) {
 			New:  rrset.New(zone, "@", "TXT", 3600, "v=spf1 include:spf.example.net -all"),
 			Keep: rrset.New(zone, "@", "TXT", 3600, keep...),
 		}
-		out, changed, err := edit(text, zone, "f", []rrset.Edit{e}, march10())
+		out, changed, err := edit(text, zone, "f", []rrset.Edit{e}, march10(), nil)
 		if err != nil {
 			return
 		}
