@@ -137,6 +137,51 @@ func (e *configEdit) childIndent() int {
 	return 2
 }
 
+// addEntries inserts whole domain entries (each its key line at indent 0 and
+// its lines below, indented with the file's step) at the end of the domains:
+// mapping, creating "domains:" at the end of the file when there is none.
+func (e *configEdit) addEntries(entries [][]string) ([]byte, error) {
+	key, domains := lookupKey(e.root, "domains")
+	var lines []string
+	indent := func(n int) {
+		pad := strings.Repeat(" ", n)
+		for _, en := range entries {
+			for _, l := range en {
+				lines = append(lines, pad+l)
+			}
+		}
+	}
+	switch {
+	case key == nil:
+		step := e.childIndent()
+		lines = append(lines, "domains:")
+		indent(step)
+		at := len(e.lines)
+		return e.insert(at, lines)
+	case domains.Kind == yaml.MappingNode && domains.Style&yaml.FlowStyle == 0 && len(domains.Content) > 0:
+		first := domains.Content[0]
+		indent(first.Column - 1)
+		return e.insert(e.blockEnd(first.Line, first.Column-1), lines)
+	case domains.Kind == yaml.ScalarNode && domains.Tag == "!!null" && strings.TrimSpace(strings.SplitN(e.lines[key.Line-1], ":", 2)[1]) == "":
+		indent(key.Column - 1 + e.childIndent())
+		return e.insert(e.blockEnd(key.Line, key.Column), lines)
+	case domains.Kind == yaml.MappingNode && len(domains.Content) == 0 && key.Line == domains.Line:
+		// "domains: {}": the {} goes, the entries follow on the next lines.
+		l := e.lines[key.Line-1]
+		i := strings.Index(l[key.Column-1:], "{}")
+		if i < 0 {
+			break
+		}
+		i += key.Column - 1
+		e2 := *e
+		e2.lines = append(append(append([]string(nil), e.lines[:key.Line-1]...), strings.TrimRight(l[:i], " ")+l[i+2:]), e.lines[key.Line:]...)
+		e2.data = []byte(strings.Join(e2.lines, ""))
+		indent(key.Column - 1 + e.childIndent())
+		return e2.insert(key.Line, lines)
+	}
+	return nil, fmt.Errorf("%s: domains: is written in flow style ({...}); write it as a block mapping to let mailzone add domains", e.path)
+}
+
 // addDomain inserts a domain entry (its field lines, unindented) at the end of
 // the domains: mapping.
 func (e *configEdit) addDomain(name string, fields []string) ([]byte, error) {

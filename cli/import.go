@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"context"
 	"flag"
 	"fmt"
@@ -29,6 +30,7 @@ func (r *run) importCmd(args []string) int {
 	fs.StringVar(config, "config", "mailzone.yaml", "configuration file (for its providers and defaults)")
 	provider := fs.String("provider", "", "the provider of the configuration that serves the zone")
 	zone := fs.String("zone", "", "the zone holding the domains, when it is a parent zone (default: each domain is its zone)")
+	write := fs.Bool("write", false, "insert the imported domains into the configuration file (comments and layout kept; domains already in it are refused)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return r.usageError("import", err)
@@ -39,7 +41,7 @@ func (r *run) importCmd(args []string) int {
 	if len(pos) == 0 {
 		return r.usageError("import", fmt.Errorf("name at least one domain"))
 	}
-	cfg := r.load(*config)
+	cfg := r.loadForImport(*config)
 	if cfg == nil {
 		return ExitError
 	}
@@ -75,6 +77,10 @@ func (r *run) importCmd(args []string) int {
 		}
 		d := importDomain(name, z, *provider, cfg.Defaults.TTL, sets)
 		if cfg.Domain(name) != nil {
+			if *write {
+				r.errorf("domain %s is already in %s; nothing was written (import it without --write to compare)", name, cfg.File)
+				return ExitError
+			}
 			d.notes = append(d.notes, fmt.Sprintf("%s is already in %s; compare before replacing it", name, cfg.File))
 		}
 		docs = append(docs, d)
@@ -83,8 +89,46 @@ func (r *run) importCmd(args []string) int {
 		r.errorf("%v", err)
 		return ExitError
 	}
+	if *write {
+		return r.writeImport(cfg, docs, names)
+	}
 	fmt.Fprintf(r.env.Stdout, "# Imported by mailzone from provider %s. Add the domains below under domains: in\n# %s, then run mailzone plan: it should show no changes.\n", *provider, cfg.File)
 	fmt.Fprint(r.env.Stdout, renderImport(docs))
+	return ExitOK
+}
+
+// writeImport inserts the imported domains at the end of the configuration's
+// domains: mapping (creating it when absent), as text: every other byte of
+// the file stays. The edit is checked to load, with every other domain
+// unchanged, before the file is replaced.
+func (r *run) writeImport(cfg *schema.Config, docs []*importedDomain, names []string) int {
+	edit, err := readConfigEdit(cfg.File)
+	if err != nil {
+		r.errorf("%v", err)
+		return ExitError
+	}
+	step := edit.childIndent()
+	var entries [][]string
+	for _, d := range docs {
+		entries = append(entries, renderEntry(d, step))
+	}
+	data, err := edit.addEntries(entries)
+	if err == nil {
+		_, err = checkEdit(cfg, cfg.File, data, r.env.LookupEnv, names...)
+	}
+	if err == nil {
+		err = writeScrubbed(cfg.File, data, *r.secrets)
+	}
+	if err != nil {
+		var diags schema.Diagnostics
+		if errors.As(err, &diags) {
+			r.diagnostics(diags)
+			err = fmt.Errorf("the configuration with the imported domains does not load; nothing was written")
+		}
+		r.errorf("%v", err)
+		return ExitError
+	}
+	fmt.Fprintf(r.env.Stdout, "Added %d domain(s) to %s: %s.\nRun mailzone plan: it should show no changes for them.\n", len(names), cfg.File, strings.Join(names, ", "))
 	return ExitOK
 }
 
@@ -591,44 +635,55 @@ func renderImport(docs []*importedDomain) string {
 	var b strings.Builder
 	b.WriteString("domains:\n")
 	for _, d := range docs {
-		fmt.Fprintf(&b, "  %s:\n", yamlScalar(d.name))
-		for _, n := range d.notes {
-			fmt.Fprintf(&b, "    # %s\n", n)
-		}
-		for _, h := range d.head {
-			fmt.Fprintf(&b, "    %s\n", h)
-		}
-		dkimOn := false
-		for _, f := range d.fields {
-			if strings.HasPrefix(f.key, "dkim.") && f.off == "" {
-				dkimOn = true
-			}
-		}
-		dkimOpen := false
-		for _, f := range d.fields {
-			key, indent := f.key, "    "
-			if sel, ok := strings.CutPrefix(f.key, "dkim."); ok {
-				if !dkimOpen {
-					if dkimOn {
-						b.WriteString("    dkim:\n")
-					} else {
-						b.WriteString("    # dkim:\n")
-					}
-					dkimOpen = true
-				}
-				key, indent = yamlScalar(sel), "      "
-			}
-			for _, n := range f.notes {
-				fmt.Fprintf(&b, "%s# %s\n", indent, n)
-			}
-			if f.off != "" {
-				fmt.Fprintf(&b, "%s# not imported: %s\n%s# %s: %s\n", indent, oneLine(f.off), indent, key, f.value)
-				continue
-			}
-			fmt.Fprintf(&b, "%s%s: %s\n", indent, key, f.value)
+		for _, l := range renderEntry(d, 2) {
+			b.WriteString("  " + l + "\n")
 		}
 	}
 	return b.String()
+}
+
+// renderEntry writes one domain as lines: its key at indent 0, fields one
+// step in, DKIM selectors two.
+func renderEntry(d *importedDomain, step int) []string {
+	var out []string
+	in1, in2 := strings.Repeat(" ", step), strings.Repeat(" ", 2*step)
+	out = append(out, yamlScalar(d.name)+":")
+	for _, n := range d.notes {
+		out = append(out, in1+"# "+oneLine(n))
+	}
+	for _, h := range d.head {
+		out = append(out, in1+h)
+	}
+	dkimOn := false
+	for _, f := range d.fields {
+		if strings.HasPrefix(f.key, "dkim.") && f.off == "" {
+			dkimOn = true
+		}
+	}
+	dkimOpen := false
+	for _, f := range d.fields {
+		key, indent := f.key, in1
+		if sel, ok := strings.CutPrefix(f.key, "dkim."); ok {
+			if !dkimOpen {
+				if dkimOn {
+					out = append(out, in1+"dkim:")
+				} else {
+					out = append(out, in1+"# dkim:")
+				}
+				dkimOpen = true
+			}
+			key, indent = yamlScalar(sel), in2
+		}
+		for _, n := range f.notes {
+			out = append(out, indent+"# "+oneLine(n))
+		}
+		if f.off != "" {
+			out = append(out, indent+"# not imported: "+oneLine(f.off), indent+"# "+key+": "+f.value)
+			continue
+		}
+		out = append(out, indent+key+": "+f.value)
+	}
+	return out
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
@@ -653,4 +708,28 @@ func yamlList(vs []string) string {
 		out[i] = yamlScalar(v)
 	}
 	return "[" + strings.Join(out, ", ") + "]"
+}
+
+// loadForImport loads the configuration import reads providers and defaults
+// from. A file with no domains: yet (a new zone repository) is fine here:
+// import is how it gets its first ones.
+func (r *run) loadForImport(path string) *schema.Config {
+	data, err := schema.ReadFile(path)
+	if err != nil {
+		r.errorf("%v", err)
+		return nil
+	}
+	var root yaml.Node
+	if yaml.Unmarshal(data, &root) == nil && len(root.Content) > 0 {
+		if k, _ := lookupKey(root.Content[0], "domains"); k == nil && root.Content[0].Kind == yaml.MappingNode {
+			cfg, err := schema.Parse(path, append(append([]byte(nil), data...), []byte("\ndomains: {}\n")...), r.env.LookupEnv)
+			if err == nil {
+				for _, p := range cfg.Providers {
+					*r.secrets = append(*r.secrets, p.Secrets()...)
+				}
+				return cfg
+			}
+		}
+	}
+	return r.load(path)
 }
