@@ -29,7 +29,7 @@ func TestGitHubActions(t *testing.T) {
 	if r.code != 2 {
 		t.Fatalf("plan: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if !strings.Contains(r.stdout, "::warning file="+cfg+",line=31,col=") || !strings.Contains(r.stdout, "domains.northwind.example.dmarc.pct: ") {
+	if !strings.Contains(r.stdout, "::warning file="+cfg+",line=33,col=") || !strings.Contains(r.stdout, "domains.northwind.example.dmarc.pct: ") {
 		t.Errorf("no ::warning annotation:\n%s", r.stdout)
 	}
 	if strings.Contains(r.stdout, "\x1b[") {
