@@ -166,9 +166,7 @@ func Markdown(w io.Writer, p *Plan, o MarkdownOptions) error {
 	if d.droppedDetails > 0 {
 		left = append(left, fmt.Sprintf("the values of %d domain(s)", d.droppedDetails))
 	}
-	for _, l := range d.droppedLists {
-		left = append(left, l)
-	}
+	left = append(left, d.droppedLists...)
 	if len(left) > 0 {
 		d.must("\n_Left out to fit: " + strings.Join(left, ", ") + "; " + elsewhere + "._\n")
 	}
