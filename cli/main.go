@@ -150,7 +150,7 @@ func (r *run) usageError(cmd string, err error) int {
 		fmt.Fprint(r.env.Stdout, usage)
 		return ExitOK
 	}
-	fmt.Fprintf(r.env.Stderr, "mailzone %s: %v\n\n%s", cmd, err, usage)
+	fmt.Fprintf(r.env.Stderr, "mailzone %s: %s\n\n%s", cmd, escape.Terminal(err.Error()), usage)
 	return ExitError
 }
 

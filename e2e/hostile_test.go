@@ -42,6 +42,10 @@ func TestHostileInput(t *testing.T) {
 				{"plan", "--offline", "-c", cfg, "--format", "markdown"},
 				{"plan", "--offline", "-c", cfg, "--markdown", "comment.md", "-out", "plan.json"},
 				{"lint", "--offline", "-c", cfg},
+				{"verify", "-c", cfg, "--nameserver", "127.0.0.1:1", "--verify-timeout", "1s"},
+				{"import", "-c", cfg, "--provider", "files", "contoso.com"},
+				{"onboard", "-c", cfg, "fabrikam.com\n::error::pwned <!-- mailzone-plan -->", "--profile", "standard"},
+				{"dkim", "rotate", "-c", cfg, "contoso.com", "--selector", "s``1\n::warning::pwned"},
 				{"apply", "--offline", "--no-verify", "--yes", "-c", cfg},
 			}
 			for _, actions := range []bool{false, true} {
@@ -59,7 +63,7 @@ func TestHostileInput(t *testing.T) {
 					os.Remove(filepath.Join(dir, "comment.md"))
 					os.Remove(filepath.Join(dir, "plan.json"))
 					r := runRaw(t, dir, vars, args...)
-					fmt.Fprintf(&out, "### mailzone %s (GITHUB_ACTIONS=%v)\nexit %d\n--- stdout\n%s--- stderr\n%s", strings.Join(args, " "), actions, r.code, r.stdout, r.stderr)
+					fmt.Fprintf(&out, "### mailzone %s (GITHUB_ACTIONS=%v)\nexit %d\n--- stdout\n%s--- stderr\n%s", quoteArgs(args), actions, r.code, r.stdout, r.stderr)
 					checkStreams(t, args, actions, r)
 					for _, f := range []string{"comment.md", "summary.md", "plan.json"} {
 						data, err := os.ReadFile(filepath.Join(dir, f))
@@ -140,4 +144,16 @@ func checkFile(t *testing.T, name, data string) {
 		}
 		sort.Strings(keys)
 	}
+}
+
+// quoteArgs shows a command line with its hostile arguments quoted.
+func quoteArgs(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = a
+		if strings.ContainsAny(a, " \n\r`<>\"") {
+			out[i] = fmt.Sprintf("%q", a)
+		}
+	}
+	return strings.Join(out, " ")
 }
