@@ -285,7 +285,7 @@ func (r *run) rotate(args []string) int {
 		_, err = checkEdit(cfg, cfg.File, data, r.env.LookupEnv, domain)
 	}
 	if err == nil {
-		err = writeAtomic(cfg.File, data)
+		err = writeScrubbed(cfg.File, data, *r.secrets)
 	}
 	if err != nil {
 		k.remove()

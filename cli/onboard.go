@@ -216,7 +216,7 @@ func (r *run) onboardOne(o onboardOpts, req onboardReq) (*onboarded, error) {
 		res.cfg, err = checkEdit(cfg, cfg.File, data, r.env.LookupEnv, domain)
 	}
 	if err == nil {
-		err = writeAtomic(cfg.File, data)
+		err = writeScrubbed(cfg.File, data, *r.secrets)
 	}
 	if err != nil {
 		k.remove()

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"github.com/mailzone/mailzone/dkim"
+	"github.com/mailzone/mailzone/providers/cloudflare/fakecf"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -217,5 +218,27 @@ func TestDKIMRotate(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "keys", "nope.example")); err == nil {
 		t.Error("a refused rotate left a key directory")
+	}
+}
+
+// TestOnboardZoneMissingAtProvider: at a provider where mailzone cannot
+// create zones, a missing zone is refused before anything is written, and
+// the error says what to do.
+func TestOnboardZoneMissingAtProvider(t *testing.T) {
+	cf := fakecf.New(t)
+	cf.AddZone("contoso.com")
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "mailzone.yaml")
+	src := "version: 1\nproviders:\n  cf: {type: cloudflare, api_token: \"${CF_TOKEN}\", endpoint: \"" + cf.URL() + "\"}\ndefaults: {provider: cf, resolver: \"127.0.0.1:1\"}\nprofiles:\n  standard: {mx: inbound.mailgate.example.net}\ndomains:\n  contoso.com: {profile: standard}\n"
+	os.WriteFile(cfg, []byte(src), 0o644)
+	r := mz(t, map[string]string{"CF_TOKEN": fakecf.Token}, "", "onboard", "fabrikam.com", "--profile", "standard", "-c", cfg, "--create-zone", "--ns", "ns1.dnshost.example.net", "--hostmaster", "hostmaster.dnshost.example.net")
+	if r.code != 1 || !strings.Contains(r.stderr, "zone fabrikam.com at provider cf could not be read") || !strings.Contains(r.stderr, "Add the zone at the provider") {
+		t.Fatalf("onboard of a zone Cloudflare does not have: exit %d\n%s", r.code, r.stderr)
+	}
+	if data, _ := os.ReadFile(cfg); string(data) != src {
+		t.Error("the configuration changed")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "keys")); err == nil {
+		t.Error("keys were written")
 	}
 }
