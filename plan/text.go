@@ -95,9 +95,9 @@ func (t *textWriter) paint(color, s string) string {
 }
 
 func (t *textWriter) zone(z *Zone) {
-	head := fmt.Sprintf("zone %s (provider %s)", z.Zone, z.Provider)
+	head := fmt.Sprintf("zone %s (provider %s)", escape.Terminal(z.Zone), escape.Terminal(z.Provider))
 	if z.Error != "" {
-		t.printf("%s: %s %s\n\n", t.paint(bold, head), t.paint(red, "error:"), z.Error)
+		t.printf("%s: %s %s\n\n", t.paint(bold, head), t.paint(red, "error:"), escape.Terminal(z.Error))
 		return
 	}
 	c := z.Counts()
@@ -122,7 +122,7 @@ func (t *textWriter) zone(z *Zone) {
 	if len(z.Unmanaged) > 0 {
 		t.printf("\n  %s\n", t.paint(dim, "not managed, left as they are:"))
 		for _, u := range z.Unmanaged {
-			t.printf("    %s %s  %s\n", u.Name, u.Type, t.paint(dim, "("+u.Why+")"))
+			t.printf("    %s %s  %s\n", escape.Terminal(u.Name), escape.Terminal(u.Type), t.paint(dim, "("+escape.Terminal(u.Why)+")"))
 		}
 	}
 	t.printf("\n")
