@@ -43,6 +43,10 @@ func TestInputsThatHangOrExhaust(t *testing.T) {
 			writeFile(t, filepath.Join(dir, "huge.yaml"), head+"  contoso.com:\n    spf: \"v=spf1 "+strings.Repeat("ip4:192.0.2.1 ", 50<<20/14)+"-all\"\n")
 			return "huge.yaml"
 		}, []string{"mailzone: config: huge.yaml: 52428937 bytes; the limit is 33554432"}},
+		{"10 KB SPF term", func(t *testing.T, dir string) string {
+			writeFile(t, filepath.Join(dir, "term.yaml"), head+"  contoso.com:\n    spf: \"v=spf1 include:"+strings.Repeat("a", 10000)+" -all\"\n")
+			return "term.yaml"
+		}, []string{`term.yaml:6:10: domains.contoso.com.spf: term "include:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa…(10008 bytes)"`}},
 		{"1 MB SPF", func(t *testing.T, dir string) string {
 			writeFile(t, filepath.Join(dir, "long.yaml"), head+"  contoso.com:\n    spf: \"v=spf1 "+strings.Repeat("ip4:192.0.2.1 ", 1<<20/14)+"-all\"\n")
 			return "long.yaml"

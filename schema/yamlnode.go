@@ -2,6 +2,7 @@ package schema
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -60,7 +61,25 @@ func (l *loader) pos(n *yaml.Node) Pos {
 	return Pos{File: l.file, Line: n.Line, Col: n.Column}
 }
 
+// quoted matches a Go-quoted string in a message.
+var quoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+
+// shortQuotes cuts every quoted value in a message to about 100 bytes, so a
+// huge bad value is never echoed whole.
+func shortQuotes(msg string) string {
+	if len(msg) <= 200 {
+		return msg
+	}
+	return quoted.ReplaceAllStringFunc(msg, func(q string) string {
+		if len(q) <= 102 {
+			return q
+		}
+		return strconv.Quote(short(q[1 : len(q)-1]))
+	})
+}
+
 func (l *loader) add(d Diagnostic) {
+	d.Msg = shortQuotes(d.Msg)
 	k := d.Pos.String() + "\x00" + d.Msg
 	if l.seen == nil {
 		l.seen = map[string]bool{}
