@@ -77,6 +77,10 @@ type Options struct {
 	// the secondaries up to this late. Zero notifies at once (BIND's own default
 	// is 5s).
 	NotifyDelay time.Duration
+	// MoreZones are further zones a primary serves, each with only its SOA,
+	// NS and glue records and the same key: a fleet on one named process.
+	// Secondaries serve only Zone.
+	MoreZones []string
 	// Addr is where the server listens: "ip" or "ip:port". Empty means 127.0.0.1;
 	// a missing or zero port means a free one. named listens only on addresses an
 	// interface holds: another 127.0.0.0/8 address is added to lo when the test
@@ -108,6 +112,9 @@ type Server struct {
 	Key Key
 	// Role says whether this is a primary, secondary or lame server.
 	Role Role
+	// MoreZones are the primary's further zones (see Options.MoreZones),
+	// absolute.
+	MoreZones []string
 
 	notifyDelay time.Duration
 	primary     *Server // for a secondary
@@ -128,6 +135,11 @@ func StartPrimary(t testing.TB, o Options) *Server {
 	s.nsName = "ns1"
 	if err := s.writeZone(o.Records); err != nil {
 		t.Fatalf("bindtest: %v", err)
+	}
+	for _, z := range s.MoreZones {
+		if err := s.writeExtraZone(z); err != nil {
+			t.Fatalf("bindtest: %v", err)
+		}
 	}
 	s.startOrFail(t)
 	return s
@@ -217,6 +229,7 @@ func newServer(t testing.TB, role Role, o Options) *Server {
 		Key:         o.Key,
 		Role:        role,
 		notifyDelay: o.NotifyDelay,
+		MoreZones:   absolute(o.MoreZones),
 		log:         &logBuffer{},
 	}
 	t.Cleanup(func() {
@@ -383,4 +396,12 @@ func (s *Server) ready() bool {
 		return true
 	}
 	return r.Rcode == dns.RcodeSuccess && r.Authoritative && len(r.Answer) > 0
+}
+
+func absolute(zones []string) []string {
+	var out []string
+	for _, z := range zones {
+		out = append(out, rrset.Absolute(z, "."))
+	}
+	return out
 }

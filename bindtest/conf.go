@@ -88,6 +88,14 @@ func (s *Server) writeZone(seed []rrset.RRset) error {
 	return os.WriteFile(s.zoneFile(), []byte(b.String()), 0o644)
 }
 
+// writeExtraZone writes one of a primary's further zones: SOA and NS, with
+// the server's NS name (in its own zone) as the target.
+func (s *Server) writeExtraZone(zone string) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "$TTL 300\n%s 300 IN SOA %s hostmaster.%s 1 3600 5 86400 300\n%s 300 IN NS %s\n", zone, s.NSName(), zone, zone, s.NSName())
+	return os.WriteFile(filepath.Join(s.Dir, strings.TrimSuffix(zone, ".")+".db"), []byte(b.String()), 0o644)
+}
+
 // glueRR is the A (or AAAA) record for an NS name.
 func glueRR(name, ip string) (dns.RR, error) {
 	a, err := netip.ParseAddr(ip)
@@ -159,6 +167,10 @@ key %[6]q {
 	notify-delay %d;
 };
 `, zone, s.zoneFile(), s.Key.Name, s.Key.Name, notifyConf, int(s.notifyDelay/time.Second))
+		for _, z := range s.MoreZones {
+			fmt.Fprintf(&b, "zone %q {\n\ttype primary;\n\tfile %q;\n\tallow-update { key %q; };\n\tallow-transfer { key %q; };\n\tnotify no;\n};\n",
+				strings.TrimSuffix(z, "."), filepath.Join(s.Dir, strings.TrimSuffix(z, ".")+".db"), s.Key.Name, s.Key.Name)
+		}
 	case Secondary:
 		h, p, _ := net.SplitHostPort(s.primary.Addr)
 		fmt.Fprintf(&b, `zone %q {

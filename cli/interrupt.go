@@ -48,9 +48,10 @@ func (s *stopper) watch(ch <-chan os.Signal, say func(string)) {
 			s.sig = sig
 		}
 		s.mu.Unlock()
-		s.stopped.Store(true)
+		// Said before the run can see the stop and end.
 		if n == 1 {
 			say(fmt.Sprintf("mailzone: %s: no new zone starts; writes in flight finish. Interrupt again to stop at once.", signalName(sig)))
+			s.stopped.Store(true)
 			s.cancelSoft()
 			continue
 		}

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/miekg/dns"
+
 	"github.com/mailzone/mailzone/bindtest"
 	"github.com/mailzone/mailzone/plan"
 	"github.com/mailzone/mailzone/rrset"
@@ -228,4 +230,119 @@ domains:
 	if r.code != 0 {
 		t.Errorf("plan after the interrupted verification: %s", r)
 	}
+}
+
+// TestInterruptApplyBIND sends SIGINT while apply writes 120 zones on a real
+// BIND primary over RFC 2136, one zone at a time: each zone is one UPDATE, so
+// every zone is wholly old or wholly new on the server; the report's count of
+// zones written is what the server serves; and a new plan shows exactly the
+// zones not written.
+func TestInterruptApplyBIND(t *testing.T) {
+	bindtest.Require(t)
+	const n = 120
+	var zones []string
+	for i := 0; i < n; i++ {
+		zones = append(zones, fmt.Sprintf("customer%03d-northwind.example", i))
+	}
+	primary := bindtest.StartPrimary(t, bindtest.Options{Zone: zones[0], MoreZones: zones[1:]})
+	key := primary.Key
+	var cfg strings.Builder
+	fmt.Fprintf(&cfg, `version: 1
+providers:
+  lab: {type: rfc2136, server: %q, key_name: %s, key_algorithm: %s, key: "${TSIG_SECRET}"}
+defaults: {provider: lab}
+profiles:
+  standard:
+    mx: inbound.mailgate.example.net
+    spf: {include: [_spf.mailgate.example.net]}
+    dmarc: {policy: quarantine, rua: ["mailto:dmarc@mailgate.example.net"]}
+domains:
+`, primary.Addr, key.Name, key.Algorithm)
+	for _, z := range zones {
+		fmt.Fprintf(&cfg, "  %s: {profile: standard}\n", z)
+	}
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "mailzone.yaml"), cfg.String())
+	vars := map[string]string{"TSIG_SECRET": key.Secret}
+	cmd := exec.Command(binary, "apply", "--offline", "--no-verify", "--yes", "--parallel", "1")
+	cmd.Dir, cmd.Env = dir, append(baseEnv(dir), "TSIG_SECRET="+key.Secret)
+	stdout, stderr, wait := startWatched(t, cmd)
+	end := time.Now().Add(30 * time.Second)
+	for !hasMX(primary.Addr, zones[0]) && time.Now().Before(end) {
+		time.Sleep(time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	if code := wait(); code != 130 {
+		t.Fatalf("exit %d, want 130\n--- stdout\n%s--- stderr\n%s", code, tail(stdout.String()), stderr.String())
+	}
+	m := interruptedLine.FindStringSubmatch(stdout.String())
+	if m == nil {
+		t.Fatalf("no report of what was written:\n%s", tail(stdout.String()))
+	}
+	written, _ := strconv.Atoi(m[1])
+	notStarted, _ := strconv.Atoi(m[3])
+	served := 0
+	for _, z := range zones {
+		mx, spf, dmarc := hasMX(primary.Addr, z), hasTXT(primary.Addr, z, "v=spf1"), hasTXT(primary.Addr, "_dmarc."+z, "v=DMARC1")
+		switch {
+		case mx && spf && dmarc:
+			served++
+		case mx || spf || dmarc:
+			t.Errorf("zone %s is half written: MX %v, SPF %v, DMARC %v", z, mx, spf, dmarc)
+		}
+	}
+	if served != written || notStarted == 0 || written+notStarted != n {
+		t.Errorf("report: %d written, %d not started; the server serves %d zones new", written, notStarted, served)
+	}
+	// 120 zones read 32 at a time from one BIND, whose transfers-out quota
+	// is 10: every zone is read (the provider keeps its transfers under the
+	// quota and retries SERVFAIL).
+	r := runRaw(t, dir, vars, "plan", "--offline", "--format", "json", "--parallel", "32")
+	var p plan.Plan
+	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil || r.code != 0 {
+		t.Fatalf("plan: %v\n%s", err, r)
+	}
+	left := 0
+	for _, z := range p.Zones {
+		if len(z.Changes) > 0 {
+			left++
+		}
+		if z.Error != "" {
+			t.Logf("zone %s not read: %s", z.Zone, z.Error)
+		}
+	}
+	if left != n-served {
+		t.Errorf("plan shows %d zones with changes, want %d", left, n-served)
+	}
+	t.Logf("SIGINT over BIND: %d of %d zones written, %d not started", written, n, notStarted)
+}
+
+func hasMX(server, zone string) bool {
+	return answer(server, zone, dns.TypeMX, "")
+}
+
+func hasTXT(server, name, prefix string) bool {
+	return answer(server, name, dns.TypeTXT, prefix)
+}
+
+// answer asks server for name and type, and reports whether a record of that
+// type (holding prefix, for TXT) is in the answer.
+func answer(server, name string, typ uint16, prefix string) bool {
+	m := new(dns.Msg)
+	m.SetQuestion(dns.Fqdn(name), typ)
+	c := &dns.Client{Timeout: time.Second}
+	r, _, err := c.Exchange(m, server)
+	if err != nil {
+		return false
+	}
+	for _, rr := range r.Answer {
+		if rr.Header().Rrtype != typ {
+			continue
+		}
+		if t, ok := rr.(*dns.TXT); ok && !strings.HasPrefix(strings.Join(t.Txt, ""), prefix) {
+			continue
+		}
+		return true
+	}
+	return false
 }

@@ -82,7 +82,14 @@ type Provider struct {
 	keyAlg  string // miekg/dns name, absolute
 	secret  string // base64
 	lib     *librfc2136.Provider
+	// xfers bounds the zone transfers in flight at the server: BIND serves
+	// at most 10 at once (transfers-out) and answers SERVFAIL beyond that.
+	xfers chan struct{}
 }
+
+// maxTransfers is how many AXFRs one provider runs at once, below BIND's
+// default transfers-out of 10, whatever --parallel is.
+const maxTransfers = 8
 
 // Open builds a provider from a checked configuration: settings server, key_name,
 // key and optionally key_algorithm. Every setting is validated here, so a missing
@@ -118,6 +125,7 @@ func Open(cfg providers.Config) (providers.Provider, error) {
 		keyName: dns.Fqdn(strings.ToLower(s["key_name"])),
 		keyAlg:  alg,
 		secret:  s["key"],
+		xfers:   make(chan struct{}, maxTransfers),
 	}
 	p.lib = &librfc2136.Provider{
 		KeyName: p.keyName,
@@ -134,7 +142,29 @@ func (p *Provider) Records(ctx context.Context, zone string) ([]rrset.RRset, err
 	zone = rrset.Absolute(zone, ".")
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	recs, err := p.lib.GetRecords(ctx, zone)
+	if p.xfers != nil {
+		select {
+		case p.xfers <- struct{}{}:
+			defer func() { <-p.xfers }()
+		case <-ctx.Done():
+			return nil, p.transferError(zone, ctx.Err())
+		}
+	}
+	// A busy server (its transfer quota reached by other clients) answers
+	// SERVFAIL: retried a few times with backoff before it is an error.
+	var recs []libdns.Record
+	var err error
+	for wait := 100 * time.Millisecond; ; wait *= 2 {
+		recs, err = p.lib.GetRecords(ctx, zone)
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("rcode: %d", dns.RcodeServerFailure)) || wait > time.Second {
+			break
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return nil, p.transferError(zone, err)
+		}
+	}
 	if err != nil {
 		return nil, p.transferError(zone, err)
 	}
