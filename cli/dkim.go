@@ -280,7 +280,7 @@ func (r *run) rotate(args []string) int {
 		r.errorf("%v", err)
 		return ExitError
 	}
-	data, err := edit.addSelector(domain, sel, "{key_file: "+yamlScalar(k.ref)+"}")
+	data, err := edit.addSelector(domain, sel, "{key_file: "+yamlScalar(k.ref)+", created: "+r.now().Format("2006-01-02")+"}")
 	if err == nil {
 		_, err = checkEdit(cfg, cfg.File, data, r.env.LookupEnv, domain)
 	}

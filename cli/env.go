@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/mailzone/mailzone/escape"
 
@@ -155,4 +156,15 @@ func scrubBytes(data []byte, secrets []string) []byte {
 // writeScrubbed writes data to path, atomically, without secrets.
 func writeScrubbed(path string, data []byte, secrets []string) error {
 	return writeAtomic(path, scrubBytes(data, secrets))
+}
+
+// now is the clock of a run: MAILZONE_NOW (RFC 3339) when set, for tests and
+// for "what will happen on...", else the system clock.
+func (e Env) now() time.Time {
+	if v := e.Getenv("MAILZONE_NOW"); v != "" {
+		if t, err := time.Parse(time.RFC3339, v); err == nil {
+			return t
+		}
+	}
+	return time.Now()
 }

@@ -9,9 +9,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mailzone/mailzone/schema"
 )
+
+// today is the date onboard and rotate write as created.
+var today = time.Now().Format("2006-01-02")
 
 // fleetYAML is a 50-domain configuration as an MSP's repository holds one:
 // comments, block and flow styles, an anchor and its aliases, Microsoft 365,
@@ -133,7 +137,7 @@ func TestRotateFleetFile(t *testing.T) {
 			}
 			data, _ := os.ReadFile(cfg)
 			ins := insertedOnly(t, src, string(data))
-			if !strings.Contains(ins, "mz202612: {key_file: keys/"+tt.domain+"/mz202612.pub.pem}") {
+			if !strings.Contains(ins, "mz202612: {key_file: keys/"+tt.domain+"/mz202612.pub.pem, created: "+today+"}") {
 				t.Errorf("inserted %q", ins)
 			}
 			after, err := schema.Load(cfg)
@@ -175,7 +179,7 @@ func TestOnboardFleetFile(t *testing.T) {
 	}
 	data, _ := os.ReadFile(cfg)
 	ins := insertedOnly(t, src, string(data))
-	want := "  " + fleetName(51) + ":\n    profile: standard\n    dkim:\n      mz202612: {key_file: keys/" + fleetName(51) + "/mz202612.pub.pem}\n"
+	want := "  " + fleetName(51) + ":\n    profile: standard\n    dkim:\n      mz202612: {key_file: keys/" + fleetName(51) + "/mz202612.pub.pem, created: " + today + "}\n"
 	if ins != want {
 		t.Errorf("inserted\n%q\nwant\n%q", ins, want)
 	}

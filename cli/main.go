@@ -7,6 +7,7 @@ import (
 	"io"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/mailzone/mailzone/escape"
 	"github.com/mailzone/mailzone/lint"
@@ -261,3 +262,6 @@ func (r *run) excludedExit(p *plan.Plan, code int) int {
 	r.errorf("%d domain(s) were left out because the checks that need DNS found errors in them: %s (fix them, or pass --offline to skip those checks)", len(names), strings.Join(names, ", "))
 	return ExitError
 }
+
+// now is the run's clock (see Env.now).
+func (r *run) now() time.Time { return r.env.now() }

@@ -211,7 +211,7 @@ func (r *run) onboardOne(o onboardOpts, req onboardReq) (*onboarded, error) {
 		return nil, fmt.Errorf("%v; nothing was changed", err)
 	}
 	res.key = k
-	data, err := edit.addDomain(domain, fields("{key_file: "+yamlScalar(k.ref)+"}"))
+	data, err := edit.addDomain(domain, fields("{key_file: "+yamlScalar(k.ref)+", created: "+r.now().Format("2006-01-02")+"}"))
 	if err == nil {
 		res.cfg, err = checkEdit(cfg, cfg.File, data, r.env.LookupEnv, domain)
 	}

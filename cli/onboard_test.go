@@ -60,7 +60,7 @@ func TestOnboard(t *testing.T) {
 		t.Fatalf("onboard: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	data, _ := os.ReadFile(cfg)
-	block := "    new.example:\n        provider: files\n        profile: standard\n        dkim:\n            s2026: {key_file: keys/new.example/s2026.pub.pem}\n"
+	block := "    new.example:\n        provider: files\n        profile: standard\n        dkim:\n            s2026: {key_file: keys/new.example/s2026.pub.pem, created: " + today + "}\n"
 	if !strings.Contains(string(data), "    # c.example: {profile: standard}   # waits for the contract\n"+block+"\n# nothing below") {
 		t.Fatalf("the domain is not at the end of domains:\n%s", data)
 	}
@@ -130,7 +130,7 @@ func TestOnboard(t *testing.T) {
 		t.Errorf("default selector %q", sel)
 	}
 	data, _ = os.ReadFile(cfg)
-	if !strings.Contains(string(data), block+"    ed.example:\n        profile: standard\n        dkim:\n            "+sel+": {key_file: keys/ed.example/"+sel+".pub.pem}\n") {
+	if !strings.Contains(string(data), block+"    ed.example:\n        profile: standard\n        dkim:\n            "+sel+": {key_file: keys/ed.example/"+sel+".pub.pem, created: "+today+"}\n") {
 		t.Errorf("second domain:\n%s", data)
 	}
 
@@ -160,7 +160,7 @@ func TestOnboardEmptyDomains(t *testing.T) {
 		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	data, _ := os.ReadFile(cfg)
-	want := "domains:   # none yet\n  x.example:\n    profile: p\n    dkim:\n      k1: {key_file: keys/x.example/k1.pub.pem}\n"
+	want := "domains:   # none yet\n  x.example:\n    profile: p\n    dkim:\n      k1: {key_file: keys/x.example/k1.pub.pem, created: " + today + "}\n"
 	if !strings.HasSuffix(string(data), want) {
 		t.Errorf("got:\n%s", data)
 	}
@@ -174,7 +174,7 @@ func TestDKIMRotate(t *testing.T) {
 		t.Fatalf("rotate: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	data, _ := os.ReadFile(cfg)
-	line := "            s2: {key_file: keys/a.example/s2.pub.pem}\n"
+	line := "            s2: {key_file: keys/a.example/s2.pub.pem, created: " + today + "}\n"
 	if !strings.Contains(string(data), "            s1: {revoked: true}\n"+line+"\n    b.example") {
 		t.Fatalf("selector not added next to s1:\n%s", data)
 	}
@@ -196,7 +196,7 @@ func TestDKIMRotate(t *testing.T) {
 		t.Fatalf("rotate plain: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	data2, _ := os.ReadFile(cfg)
-	added := "        dkim:\n            e1: {key_file: keys/plain.example/e1.pub.pem}\n"
+	added := "        dkim:\n            e1: {key_file: keys/plain.example/e1.pub.pem, created: " + today + "}\n"
 	if !strings.Contains(string(data2), "    plain.example:\n        profile: standard\n"+added+"    # c.example") ||
 		strings.Replace(string(data2), added, "", 1) != string(data) {
 		t.Fatalf("plain.example:\n%s", data2)

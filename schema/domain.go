@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -58,6 +59,8 @@ func (l *loader) domain(cfg *Config, name, field string, n *yaml.Node) *Domain {
 			}
 		case "verify":
 			d.Verify = l.verify(p.v, p.field, d.Verify)
+		case "dkim_policy":
+			d.DKIMPolicy = l.dkimPolicy(p.v, p.field)
 		case "dmarc":
 			dmarcNode = p.v
 		}
@@ -452,8 +455,21 @@ func (l *loader) dkim(n *yaml.Node, field string) []Selector {
 		}
 		var kinds []string
 		ok := true
-		for _, q := range l.fields(p.v, p.field, "public_key", "key_file", "cname", "revoked", "delete") {
+		for _, q := range l.fields(p.v, p.field, "public_key", "key_file", "cname", "revoked", "delete", "created") {
 			switch q.key {
+			case "created":
+				s, good := l.str(q.v, q.field)
+				if !good {
+					ok = false
+					continue
+				}
+				t, err := time.Parse("2006-01-02", s)
+				if err != nil {
+					l.errorf(q.v, q.field, "%q is not a date such as 2026-12-01", short(s))
+					ok = false
+					continue
+				}
+				sel.Created = t
 			case "public_key":
 				kinds = append(kinds, q.key)
 				s, good := l.str(q.v, q.field)
@@ -463,7 +479,7 @@ func (l *loader) dkim(n *yaml.Node, field string) []Selector {
 				}
 				key, problems := dkim.ParseKey(s)
 				ok = l.dkimProblems(q.v, q.field, problems) && ok
-				sel.Kind, sel.Text, sel.Algorithm, sel.Bits = KeySelector, key.Record(), key.Algorithm, key.Bits
+				sel.Kind, sel.Text, sel.Algorithm, sel.Bits, sel.Public = KeySelector, key.Record(), key.Algorithm, key.Bits, key.Public
 			case "key_file":
 				kinds = append(kinds, q.key)
 				s, good := l.str(q.v, q.field)
@@ -488,7 +504,7 @@ func (l *loader) dkim(n *yaml.Node, field string) []Selector {
 				}
 				key, problems := dkim.LoadKeyFile(data)
 				ok = l.dkimProblems(q.v, q.field, problems) && ok
-				sel.Kind, sel.Text, sel.Algorithm, sel.Bits = KeySelector, key.Record(), key.Algorithm, key.Bits
+				sel.Kind, sel.Text, sel.Algorithm, sel.Bits, sel.Public, sel.KeyFile = KeySelector, key.Record(), key.Algorithm, key.Bits, key.Public, s
 			case "cname":
 				kinds = append(kinds, q.key)
 				s, good := l.str(q.v, q.field)
@@ -714,4 +730,70 @@ func mailtoURI(s string) string {
 		return fmt.Sprintf("domain %q %v", short(addr[at+1:]), err)
 	}
 	return ""
+}
+
+// selectorPattern is what a dkim_policy selector pattern may hold: LDH text
+// and the placeholders {yyyy}, {mm}, {dd}.
+var selectorPattern = regexp.MustCompile(`^([a-z0-9-]|\{yyyy\}|\{mm\}|\{dd\})+$`)
+
+// dkimPolicy decodes dkim_policy.
+func (l *loader) dkimPolicy(n *yaml.Node, field string) DKIMPolicy {
+	p := DKIMPolicy{Pos: l.pos(n)}
+	for _, q := range l.fields(n, field, "rotate_every", "algorithm", "bits", "selector") {
+		switch q.key {
+		case "rotate_every":
+			s, ok := l.str(q.v, q.field)
+			if !ok {
+				continue
+			}
+			d, err := parseDays(s)
+			if err != nil {
+				l.errorf(q.v, q.field, "%q is not a period such as 180d or 26w", short(s))
+				continue
+			}
+			p.RotateEvery = d
+		case "algorithm":
+			s, _ := l.str(q.v, q.field)
+			if s != "rsa" && s != "ed25519" && s != "both" {
+				l.errorf(q.v, q.field, "must be rsa, ed25519 or both (one key of each, as RFC 8463 recommends), not %q", short(s))
+				continue
+			}
+			p.Algorithm = s
+		case "bits":
+			if v, ok := l.uint(q.v, q.field, 1024, 4096); ok {
+				if v != 1024 && v != 2048 && v != 3072 && v != 4096 {
+					l.errorf(q.v, q.field, "must be 2048, 3072 or 4096 (1024 is weak), not %d", v)
+					continue
+				}
+				p.Bits = int(v)
+			}
+		case "selector":
+			s, _ := l.str(q.v, q.field)
+			example := strings.NewReplacer("{yyyy}", "2026", "{mm}", "12", "{dd}", "01").Replace(strings.ToLower(s))
+			if !selectorPattern.MatchString(strings.ToLower(s)) || dkim.ValidSelector(example) != nil || !strings.Contains(s, "{") {
+				l.errorf(q.v, q.field, "%q is not a selector pattern: use letters, digits, hyphens and at least one of {yyyy}, {mm}, {dd}, such as \"mz{yyyy}{mm}\"", short(s))
+				continue
+			}
+			p.Selector = strings.ToLower(s)
+		}
+	}
+	return p
+}
+
+// parseDays reads a period as days (180d), weeks (26w) or a Go duration.
+func parseDays(s string) (time.Duration, error) {
+	for suffix, unit := range map[string]time.Duration{"d": 24 * time.Hour, "w": 7 * 24 * time.Hour} {
+		if n, ok := strings.CutSuffix(s, suffix); ok {
+			v, err := strconv.ParseUint(n, 10, 16)
+			if err != nil || v == 0 {
+				return 0, fmt.Errorf("bad period")
+			}
+			return time.Duration(v) * unit, nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("bad period")
+	}
+	return d, nil
 }

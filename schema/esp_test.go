@@ -1,6 +1,13 @@
 package schema
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// ed25519Key is a raw 32-byte Ed25519 public key, base64.
+const ed25519Key = "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
 
 // TestESPDelegatedSelectors loads DKIM selectors delegated to ESPs in the
 // exact target formats they publish: CNAME targets may hold underscore labels
@@ -67,5 +74,40 @@ func TestDMARCRemovedTagsWarn(t *testing.T) {
 	}
 	if _, ds := parse(t, head+"domains:\n  contoso.com: {dmarc: \"v=DMARC1; rua=mailto:d@contoso.com\"}\n"); !ds.HasErrors() {
 		t.Error("a desired DMARC record without p was accepted")
+	}
+}
+
+func TestDKIMPolicyAndCreated(t *testing.T) {
+	cfg, ds := parse(t, head+`profiles:
+  standard:
+    dkim_policy: {rotate_every: 180d, algorithm: both, bits: 2048, selector: "mz{yyyy}{mm}"}
+domains:
+  contoso.com:
+    profile: standard
+    dkim:
+      mz202606: {public_key: "`+ed25519Key+`", created: 2026-06-01}
+`)
+	if ds.HasErrors() {
+		t.Fatalf("%v", ds)
+	}
+	d := cfg.Domain("contoso.com")
+	if d.DKIMPolicy.RotateEvery != 180*24*time.Hour || d.DKIMPolicy.Algorithm != "both" || d.DKIM[0].Created.Format("2006-01-02") != "2026-06-01" {
+		t.Errorf("policy %+v, created %v", d.DKIMPolicy, d.DKIM[0].Created)
+	}
+	if got := d.DKIMPolicy.SelectorName(time.Date(2027, 1, 5, 0, 0, 0, 0, time.UTC)); got != "mz202701" {
+		t.Errorf("selector %q", got)
+	}
+	for _, tt := range []struct{ src, want string }{
+		{"dkim_policy: {rotate_every: soon}", `domains.contoso.com.dkim_policy.rotate_every: "soon" is not a period such as 180d or 26w`},
+		{"dkim_policy: {selector: \"mz_{yyyy}\"}", `domains.contoso.com.dkim_policy.selector: "mz_{yyyy}" is not a selector pattern`},
+		{"dkim_policy: {selector: static}", `domains.contoso.com.dkim_policy.selector: "static" is not a selector pattern`},
+		{"dkim_policy: {algorithm: dsa}", `domains.contoso.com.dkim_policy.algorithm: must be rsa, ed25519 or both`},
+		{"dkim_policy: {rotate: 90d}", `domains.contoso.com.dkim_policy.rotate: unknown key "rotate"`},
+		{"dkim: {s1: {revoked: true, created: 2026-13-01}}", `domains.contoso.com.dkim.s1.created: "2026-13-01" is not a date`},
+	} {
+		_, ds := parse(t, head+"domains:\n  contoso.com: {"+tt.src+"}\n")
+		if !strings.Contains(ds.Error(), tt.want) {
+			t.Errorf("%s: got\n%v\nwant %s", tt.src, ds, tt.want)
+		}
 	}
 }

@@ -332,7 +332,7 @@ func (l *loader) verify(n *yaml.Node, field string, v Verify) Verify {
 }
 
 // domainKeys are the keys a domain (and a profile) may hold.
-var domainKeys = []string{"provider", "profile", "zone", "ttl", "mail", "mx", "spf", "dkim", "dmarc", "mta_sts", "tls_rpt", "bimi", "verify"}
+var domainKeys = []string{"provider", "profile", "zone", "ttl", "mail", "mx", "spf", "dkim", "dkim_policy", "dmarc", "mta_sts", "tls_rpt", "bimi", "verify"}
 
 // profiles returns each profile's node with the profiles it inherits merged in.
 func (l *loader) profiles(n *yaml.Node) map[string]*yaml.Node {
@@ -427,7 +427,7 @@ func (l *loader) domains(cfg *Config, n *yaml.Node, profiles map[string]*yaml.No
 				if m := lookup(own, "mail"); m != nil && m.Value == "none" {
 					// A parked domain publishes the fixed parked set; the
 					// profile's mail policy does not apply to it.
-					for _, k := range []string{"mx", "spf", "dkim", "mta_sts", "tls_rpt", "bimi"} {
+					for _, k := range []string{"mx", "spf", "dkim", "dkim_policy", "mta_sts", "tls_rpt", "bimi"} {
 						skip[k] = true
 					}
 				}

@@ -10,6 +10,7 @@
 package schema
 
 import (
+	"strings"
 	"time"
 )
 
@@ -125,6 +126,8 @@ type Domain struct {
 	MX     *MX
 	SPF    *TXTField
 	DKIM   []Selector
+	// DKIMPolicy is the key rotation policy, from dkim_policy.
+	DKIMPolicy DKIMPolicy
 	DMARC  *TXTField
 	MTASTS *TXTField
 	TLSRPT *TXTField
@@ -164,7 +167,37 @@ type Selector struct {
 	// Bits and Algorithm describe the key for KeySelector ("rsa" 2048, "ed25519" 256).
 	Algorithm string
 	Bits      int
-	Pos       Pos
+	// Public is the DER of the public key for KeySelector (SubjectPublicKeyInfo
+	// for RSA, the raw 32 bytes for Ed25519), for fingerprints.
+	Public []byte
+	// KeyFile is the key_file as written, when the key comes from one.
+	KeyFile string
+	// Created is when the key was made (onboard and rotate write it), or zero.
+	Created time.Time
+	Pos     Pos
+}
+
+// DKIMPolicy is a domain's key rotation policy (dkim_policy).
+type DKIMPolicy struct {
+	// RotateEvery is the age at which a key is due for rotation; zero: never.
+	RotateEvery time.Duration
+	// Algorithm of new keys: "rsa", "ed25519" or "both"; default "rsa".
+	Algorithm string
+	// Bits of new RSA keys; default 2048.
+	Bits int
+	// Selector is the pattern new selectors are named by, with {yyyy}, {mm}
+	// and {dd}; default "mz{yyyy}{mm}".
+	Selector string
+	Pos      Pos
+}
+
+// SelectorName expands the policy's selector pattern for the time t.
+func (p DKIMPolicy) SelectorName(t time.Time) string {
+	pat := p.Selector
+	if pat == "" {
+		pat = "mz{yyyy}{mm}"
+	}
+	return strings.NewReplacer("{yyyy}", t.Format("2006"), "{mm}", t.Format("01"), "{dd}", t.Format("02")).Replace(pat)
 }
 
 // SelectorKind says what a DKIM selector publishes.

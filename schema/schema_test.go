@@ -138,7 +138,7 @@ func TestErrors(t *testing.T) {
 		{"ttl not a number", head + "domains:\n  a.example: {ttl: 1h}\n",
 			`mailzone.yaml:6:20: domains.a.example.ttl: must be a whole number from 1 to 2147483647, not "1h"`},
 		{"unknown domain key", head + "domains:\n  a.example: {spff: \"v=spf1 -all\"}\n",
-			`mailzone.yaml:6:15: domains.a.example.spff: unknown key "spff" (known: bimi, dkim, dmarc, mail, mta_sts, mx, profile, provider, spf, tls_rpt, ttl, verify, zone)`},
+			`mailzone.yaml:6:15: domains.a.example.spff: unknown key "spff" (known: bimi, dkim, dkim_policy, dmarc, mail, mta_sts, mx, profile, provider, spf, tls_rpt, ttl, verify, zone)`},
 		{"verify bad nameserver", head + "domains:\n  a.example: {verify: {nameservers: [ns1.example.net]}}\n",
 			`mailzone.yaml:6:38: domains.a.example.verify.nameservers[0]: "ns1.example.net" is not an IP address with an optional port (such as 127.0.0.1:53 or [::1]:53)`},
 		{"verify bad timeout", head + "domains:\n  a.example: {verify: {timeout: soon}}\n",
