@@ -77,6 +77,9 @@ type Options struct {
 	// the secondaries up to this late. Zero notifies at once (BIND's own default
 	// is 5s).
 	NotifyDelay time.Duration
+	// NegativeTTL, when set, is the SOA's TTL and MINIMUM (whole seconds), so
+	// the zone's negative-caching time (RFC 2308) is this short; default 300s.
+	NegativeTTL time.Duration
 	// MoreZones are further zones a primary serves, each with only its SOA,
 	// NS and glue records and the same key: a fleet on one named process.
 	// Secondaries serve only Zone.
@@ -117,6 +120,7 @@ type Server struct {
 	MoreZones []string
 
 	notifyDelay time.Duration
+	negTTL      int     // SOA TTL and MINIMUM, seconds
 	primary     *Server // for a secondary
 	nsName      string  // in-zone name of this server's NS record ("ns1")
 
@@ -229,8 +233,12 @@ func newServer(t testing.TB, role Role, o Options) *Server {
 		Key:         o.Key,
 		Role:        role,
 		notifyDelay: o.NotifyDelay,
+		negTTL:      300,
 		MoreZones:   absolute(o.MoreZones),
 		log:         &logBuffer{},
+	}
+	if o.NegativeTTL > 0 {
+		s.negTTL = int(o.NegativeTTL / time.Second)
 	}
 	t.Cleanup(func() {
 		if t.Failed() {

@@ -72,7 +72,7 @@ func (s *Server) writeZone(seed []rrset.RRset) error {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "$TTL 300\n")
-	fmt.Fprintf(&b, "%s 300 IN SOA %s hostmaster.%s 1 3600 5 86400 300\n", s.Zone, s.NSName(), s.Zone)
+	fmt.Fprintf(&b, "%s %d IN SOA %s hostmaster.%s 1 3600 5 86400 %d\n", s.Zone, s.negTTL, s.NSName(), s.Zone, s.negTTL)
 	fmt.Fprintf(&b, "%s 300 IN NS %s\n", s.Zone, s.NSName())
 	fmt.Fprintf(&b, "%s\n", glue)
 	sets := append([]rrset.RRset(nil), seed...)

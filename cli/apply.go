@@ -228,6 +228,9 @@ func (r *run) apply(args []string) int {
 	if r.stop.Stopped() {
 		return r.stop.exitCode()
 	}
+	if verified {
+		r.newKeysReady(cfg, work, vf, f.resolver)
+	}
 	if !verified {
 		fmt.Fprintln(r.env.Stderr, "mailzone: the changes were written, but not every nameserver serves them yet (exit 3). Run mailzone verify to check again.")
 		return r.excludedExit(p, ExitUnverified)

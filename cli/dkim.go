@@ -210,13 +210,17 @@ func publicSummary(pemData []byte) string {
 // dkimCmd dispatches the dkim subcommands.
 func (r *run) dkimCmd(args []string) int {
 	if len(args) == 0 {
-		return r.usageError("dkim", fmt.Errorf("name a subcommand: rotate"))
+		return r.usageError("dkim", fmt.Errorf("name a subcommand: status, ready or rotate"))
 	}
 	switch args[0] {
 	case "rotate":
 		return r.rotate(args[1:])
+	case "status":
+		return r.dkimStatus(args[1:])
+	case "ready":
+		return r.dkimReady(args[1:])
 	}
-	return r.usageError("dkim", fmt.Errorf("unknown subcommand %q; the subcommand is rotate", args[0]))
+	return r.usageError("dkim", fmt.Errorf("unknown subcommand %q; the subcommands are status, ready and rotate", args[0]))
 }
 
 // rotate adds a new selector with a new key beside a domain's old ones.

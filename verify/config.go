@@ -66,6 +66,9 @@ type Options struct {
 	MaxBackoff time.Duration
 	// QueryTimeout bounds one query to one address; default 2s.
 	QueryTimeout time.Duration
+	// Once asks every address one round of questions and reports what each
+	// served, without polling until they agree (dkim status).
+	Once bool
 	// Progress, when set, is called with the current state after every change and
 	// about once a second, from a single goroutine.
 	Progress func(Progress)

@@ -168,7 +168,7 @@ func (p *poller) run(ctx context.Context, send func([]Cell)) {
 			return
 		}
 		send(p.snapshot())
-		if p.allOK() {
+		if p.allOK() || p.o.Once {
 			return
 		}
 		t := time.NewTimer(backoff)
