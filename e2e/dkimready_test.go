@@ -32,11 +32,11 @@ func writePublicKey(t *testing.T, path string) {
 
 type statusRow struct {
 	Domain, Selector, Kind, Algorithm, Fingerprint, Created, State string
-	Bits                                                          int
-	AgeDays                                                       *int `json:"age_days"`
-	RotationDue                                                   bool `json:"rotation_due"`
-	Served                                                        bool
-	Reasons                                                       []string
+	Bits                                                           int
+	AgeDays                                                        *int `json:"age_days"`
+	RotationDue                                                    bool `json:"rotation_due"`
+	Served                                                         bool
+	Reasons                                                        []string
 }
 
 func statusOf(t *testing.T, r result) map[string]statusRow {

@@ -128,11 +128,11 @@ type Domain struct {
 	DKIM   []Selector
 	// DKIMPolicy is the key rotation policy, from dkim_policy.
 	DKIMPolicy DKIMPolicy
-	DMARC  *TXTField
-	MTASTS *TXTField
-	TLSRPT *TXTField
-	BIMI   *TXTField
-	Verify Verify
+	DMARC      *TXTField
+	MTASTS     *TXTField
+	TLSRPT     *TXTField
+	BIMI       *TXTField
+	Verify     Verify
 	// Pos is where the domain's key appears in the file.
 	Pos Pos
 	// Fields maps a field path relative to the domain ("spf", "dkim.s1") to the
