@@ -271,6 +271,40 @@ func (e *configEdit) addSelector(domain, sel, value string) ([]byte, error) {
 	return nil, fmt.Errorf("%s: the dkim entry of %s is not a mapping of selectors; add the selector by hand", e.path, domain)
 }
 
+// replaceSelector replaces the value of one DKIM selector of a domain with
+// value (a flow mapping), keeping the key, its position and any comment
+// after it. A selector whose value is shared through an anchor is refused.
+func (e *configEdit) replaceSelector(domain, sel, value string) ([]byte, error) {
+	_, domains := lookupKey(e.root, "domains")
+	_, dv := lookupKey(domains, domain)
+	_, kv := lookupKey(dv, "dkim")
+	sk, sv := lookupKey(kv, sel)
+	if sk == nil {
+		return nil, fmt.Errorf("%s: selector %s of %s not found", e.path, sel, domain)
+	}
+	if sv.Kind == yaml.AliasNode || sv.Anchor != "" {
+		return nil, fmt.Errorf("%s:%d: the value of selector %s is shared through an anchor; edit it by hand", e.path, sv.Line, sel)
+	}
+	start := e.offset(sv.Line, sv.Column)
+	end := -1
+	switch {
+	case sv.Kind == yaml.MappingNode && sv.Style&yaml.FlowStyle != 0:
+		if c := flowClose(string(e.data), start); c >= 0 {
+			end = c + 1
+		}
+	case sv.Kind == yaml.MappingNode && len(sv.Content) > 0:
+		// A block mapping: from its first key to the end of its block.
+		first := sv.Content[0]
+		stop := e.blockEnd(first.Line, first.Column-1)
+		out := strings.Join(e.lines[:sk.Line-1], "") + e.lines[sk.Line-1][:sk.Column-1] + yamlScalar(sel) + ": " + value + e.eol + strings.Join(e.lines[stop:], "")
+		return []byte(out), nil
+	}
+	if start < 0 || end < 0 {
+		return nil, fmt.Errorf("%s:%d: cannot find the value of selector %s; edit it by hand", e.path, sv.Line, sel)
+	}
+	return []byte(string(e.data[:start]) + value + string(e.data[end:])), nil
+}
+
 // insertFlow inserts text just before the closing brace of the flow mapping
 // that starts at node n.
 func (e *configEdit) insertFlow(n *yaml.Node, text string) ([]byte, error) {

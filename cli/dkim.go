@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mailzone/mailzone/dkim"
+	"github.com/mailzone/mailzone/escape"
 	"github.com/mailzone/mailzone/schema"
 )
 
@@ -38,11 +39,17 @@ func (f *keyFlags) register(fs *flag.FlagSet) {
 func defaultSelector(now time.Time) string { return "mz" + now.Format("200601") }
 
 // newKey generates a DKIM private key and returns it as a PKCS #8 PEM block.
-func newKey(algorithm string) ([]byte, error) {
+func newKey(algorithm string) ([]byte, error) { return newKeyBits(algorithm, 2048) }
+
+// newKeyBits is newKey with the size of an RSA key.
+func newKeyBits(algorithm string, bits int) ([]byte, error) {
+	if bits == 0 {
+		bits = 2048
+	}
 	var key any
 	switch algorithm {
 	case "rsa":
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		k, err := rsa.GenerateKey(rand.Reader, bits)
 		if err != nil {
 			return nil, err
 		}
@@ -210,7 +217,7 @@ func publicSummary(pemData []byte) string {
 // dkimCmd dispatches the dkim subcommands.
 func (r *run) dkimCmd(args []string) int {
 	if len(args) == 0 {
-		return r.usageError("dkim", fmt.Errorf("name a subcommand: status, ready or rotate"))
+		return r.usageError("dkim", fmt.Errorf("name a subcommand: status, ready, rotate or retire"))
 	}
 	switch args[0] {
 	case "rotate":
@@ -219,8 +226,10 @@ func (r *run) dkimCmd(args []string) int {
 		return r.dkimStatus(args[1:])
 	case "ready":
 		return r.dkimReady(args[1:])
+	case "retire":
+		return r.retire(args[1:])
 	}
-	return r.usageError("dkim", fmt.Errorf("unknown subcommand %q; the subcommands are status, ready and rotate", args[0]))
+	return r.usageError("dkim", fmt.Errorf("unknown subcommand %q; the subcommands are status, ready, rotate and retire", args[0]))
 }
 
 // rotate adds a new selector with a new key beside a domain's old ones.
@@ -229,9 +238,18 @@ func (r *run) rotate(args []string) int {
 	var kf keyFlags
 	kf.register(fs)
 	selector := fs.String("selector", "", "the new selector (required), such as "+defaultSelector(time.Now()))
+	due := fs.Bool("due", false, "add a new key to every domain whose newest key is older than its dkim_policy rotate_every")
+	var domains multi
+	fs.Var(&domains, "d", "with --due: limit to this domain (repeatable)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return r.usageError("dkim rotate", err)
+	}
+	if *due {
+		if len(pos) > 0 || *selector != "" {
+			return r.usageError("dkim rotate", fmt.Errorf("--due names selectors from each domain's dkim_policy; give domains with -d, and no --selector"))
+		}
+		return r.rotateDue(kf, domains)
 	}
 	if len(pos) != 1 {
 		return r.usageError("dkim rotate", fmt.Errorf("name one domain"))
@@ -270,29 +288,11 @@ func (r *run) rotate(args []string) int {
 	if kf.algorithm == "" {
 		kf.algorithm = newestAlgorithm(d)
 	}
-	edit, err := readConfigEdit(cfg.File)
+	if kf.algorithm != "rsa" && kf.algorithm != "ed25519" {
+		return r.usageError("dkim rotate", fmt.Errorf("--dkim-algorithm must be rsa or ed25519, not %q", kf.algorithm))
+	}
+	k, key, err := r.addKey(cfg, domain, sel, kf.algorithm, 0, kf.keyDir)
 	if err != nil {
-		r.errorf("%v", err)
-		return ExitError
-	}
-	key, err := newKey(kf.algorithm)
-	if err != nil {
-		return r.usageError("dkim rotate", err)
-	}
-	k, err := writeKey(cfg.Dir, kf.keyDir, domain, sel, key)
-	if err != nil {
-		r.errorf("%v", err)
-		return ExitError
-	}
-	data, err := edit.addSelector(domain, sel, "{key_file: "+yamlScalar(k.ref)+", created: "+r.now().Format("2006-01-02")+"}")
-	if err == nil {
-		_, err = checkEdit(cfg, cfg.File, data, r.env.LookupEnv, domain)
-	}
-	if err == nil {
-		err = writeScrubbed(cfg.File, data, *r.secrets)
-	}
-	if err != nil {
-		k.remove()
 		var diags schema.Diagnostics
 		if errors.As(err, &diags) {
 			r.diagnostics(diags)
@@ -326,4 +326,211 @@ func newestAlgorithm(d *schema.Domain) string {
 		}
 	}
 	return alg
+}
+
+// addKey makes a new key for a selector of a domain, writes it to the key
+// directory, and adds the selector (with its created date) to the
+// configuration, in place. On any failure nothing stays written.
+func (r *run) addKey(cfg *schema.Config, domain, sel, alg string, bits int, keyDir string) (*keyFile, []byte, error) {
+	edit, err := readConfigEdit(cfg.File)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := keysAbsent(cfg.Dir, keyDir, domain, sel); err != nil {
+		return nil, nil, err
+	}
+	key, err := newKeyBits(alg, bits)
+	if err != nil {
+		return nil, nil, err
+	}
+	k, err := writeKey(cfg.Dir, keyDir, domain, sel, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	data, err := edit.addSelector(domain, sel, "{key_file: "+yamlScalar(k.ref)+", created: "+r.now().Format("2006-01-02")+"}")
+	if err == nil {
+		_, err = checkEdit(cfg, cfg.File, data, r.env.LookupEnv, domain)
+	}
+	if err == nil {
+		err = writeScrubbed(cfg.File, data, *r.secrets)
+	}
+	if err != nil {
+		k.remove()
+		return nil, nil, err
+	}
+	return k, key, nil
+}
+
+// rotateDue adds a new key to every domain whose newest key is due under its
+// dkim_policy, named by the policy's selector pattern. Each domain is
+// all-or-nothing; every domain with a policy is reported.
+func (r *run) rotateDue(kf keyFlags, only multi) int {
+	cfg := r.load(kf.config)
+	if cfg == nil {
+		return ExitError
+	}
+	want := map[string]bool{}
+	for _, d := range only {
+		want[strings.ToLower(strings.TrimSuffix(d, "."))] = true
+	}
+	now := r.now()
+	var names []string
+	for _, d := range cfg.Domains {
+		if (len(want) == 0 || want[d.Name]) && !d.Parked && d.DKIMPolicy.RotateEvery > 0 {
+			names = append(names, d.Name)
+		}
+	}
+	if len(names) == 0 {
+		fmt.Fprintln(r.env.Stdout, "No domain has a dkim_policy with rotate_every; nothing to rotate.")
+		return ExitOK
+	}
+	failed, added := 0, 0
+	for _, name := range names {
+		cfg = r.load(kf.config) // the previous domain's edit changed the file
+		if cfg == nil {
+			return ExitError
+		}
+		d := cfg.Domain(name)
+		p := d.DKIMPolicy
+		var newest *schema.Selector
+		for i := range d.DKIM {
+			s := &d.DKIM[i]
+			if s.Kind == schema.KeySelector && (newest == nil || !s.Created.Before(newest.Created)) {
+				newest = s
+			}
+		}
+		switch {
+		case newest == nil:
+		case newest.Created.IsZero():
+			fmt.Fprintf(r.env.Stdout, "%s: the age of key %s is unknown (no created date); add created: YYYY-MM-DD to rotate it on schedule\n", name, newest.Name)
+			continue
+		case now.Before(newest.Created.Add(p.RotateEvery)):
+			fmt.Fprintf(r.env.Stdout, "%s: key %s is not due until %s\n", name, newest.Name, newest.Created.Add(p.RotateEvery).Format("2006-01-02"))
+			continue
+		}
+		alg := p.Algorithm
+		if alg == "" {
+			alg = "rsa"
+			if newest != nil {
+				alg = newest.Algorithm
+			}
+		}
+		base := p.SelectorName(now)
+		plan := [][2]string{{base, alg}}
+		if alg == "both" {
+			plan = [][2]string{{base + "-rsa", "rsa"}, {base + "-ed25519", "ed25519"}}
+		}
+		for _, sp := range plan {
+			if declares(d, sp[0]) {
+				fmt.Fprintf(r.env.Stdout, "%s: selector %s is already declared; not rotated again\n", name, sp[0])
+				continue
+			}
+			k, key, err := r.addKey(cfg, name, sp[0], sp[1], p.Bits, kf.keyDir)
+			if err != nil {
+				var diags schema.Diagnostics
+				if errors.As(err, &diags) {
+					err = fmt.Errorf("the edited configuration does not load: %v", diags)
+				}
+				fmt.Fprintf(r.env.Stdout, "%s: not rotated: %s\n", name, escape.Terminal(err.Error()))
+				failed++
+				break
+			}
+			added++
+			fmt.Fprintf(r.env.Stdout, "%s: added selector %s with a new %s key (private key %s)\n", name, sp[0], publicSummary(key), k.path)
+			if cfg = r.load(kf.config); cfg == nil {
+				return ExitError
+			}
+		}
+	}
+	if added > 0 {
+		fmt.Fprintf(r.env.Stdout, "\n%d new key(s). Next: apply; wait until each is ready (mailzone dkim ready DOMAIN SELECTOR --wait); move the signers to it; then mailzone dkim retire DOMAIN OLD-SELECTOR.\n", added)
+	}
+	if failed > 0 {
+		return ExitError
+	}
+	return ExitOK
+}
+
+func declares(d *schema.Domain, sel string) bool {
+	for _, s := range d.DKIM {
+		if s.Name == sel {
+			return true
+		}
+	}
+	return false
+}
+
+// retire is `mailzone dkim retire DOMAIN SELECTOR`: it marks the selector
+// revoked in the configuration, in place, only when another selector of the
+// domain is ready (served everywhere, past the negative TTL): retiring the
+// last usable key would leave the domain's mail unsigned or failing.
+func (r *run) retire(args []string) int {
+	fs := flag.NewFlagSet("dkim retire", flag.ContinueOnError)
+	var f planFlags
+	f.register(fs)
+	var vf verifyFlags
+	vf.register(fs)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return r.usageError("dkim retire", err)
+	}
+	if len(pos) != 2 {
+		return r.usageError("dkim retire", fmt.Errorf("name a domain and a selector"))
+	}
+	domain, sel := strings.ToLower(strings.TrimSuffix(pos[0], ".")), strings.ToLower(pos[1])
+	cfg := r.load(f.config)
+	if cfg == nil {
+		return ExitError
+	}
+	d := cfg.Domain(domain)
+	if d == nil || !declares(d, sel) {
+		r.errorf("domain %s declares no selector %s in %s; nothing was changed", escape.Short(domain), escape.Short(sel), cfg.File)
+		return ExitError
+	}
+	sts, err := r.dkimStatuses(r.stop.soft, cfg, []*schema.Domain{d}, vf, f.resolver)
+	if err != nil {
+		r.errorf("%v", err)
+		return ExitError
+	}
+	var others []string
+	for _, st := range sts {
+		if st.Selector == sel && st.State == "revoked" {
+			fmt.Fprintf(r.env.Stdout, "Selector %s of %s is already revoked.\n", sel, domain)
+			return ExitOK
+		}
+		if st.Selector != sel && st.State == "ready" {
+			others = append(others, st.Selector)
+		}
+	}
+	if len(others) == 0 {
+		var states []string
+		for _, st := range sts {
+			if st.Selector != sel {
+				states = append(states, st.Selector+" is "+st.State)
+			}
+		}
+		why := "it has no other selector"
+		if len(states) > 0 {
+			why = strings.Join(states, ", ")
+		}
+		r.errorf("not retiring %s of %s: no other selector of the domain is ready to sign with (%s); nothing was changed", sel, domain, why)
+		return ExitError
+	}
+	edit, err := readConfigEdit(cfg.File)
+	if err == nil {
+		var data []byte
+		data, err = edit.replaceSelector(domain, sel, "{revoked: true}")
+		if err == nil {
+			_, err = checkEdit(cfg, cfg.File, data, r.env.LookupEnv, domain)
+		}
+		if err == nil {
+			err = writeScrubbed(cfg.File, data, *r.secrets)
+		}
+	}
+	if err != nil {
+		r.errorf("%v; nothing was changed", err)
+		return ExitError
+	}
+	fmt.Fprintf(r.env.Stdout, "Marked selector %s of %s revoked in %s (%s ready). Apply to publish \"v=DKIM1; p=\" there.\n", sel, domain, cfg.File, strings.Join(others, ", "))
+	return ExitOK
 }

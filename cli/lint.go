@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"time"
 
 	"github.com/mailzone/mailzone/lint"
 	"github.com/mailzone/mailzone/schema"
@@ -74,8 +75,10 @@ func (r *run) lint(args []string) int {
 	for _, t := range ts {
 		ds = append(ds, t.domains...)
 	}
+	due := rotationWarnings(ds, r.now())
+	r.diagnostics(due)
 	if *offline {
-		fmt.Fprintf(r.env.Stdout, "%s: %d domain(s), no errors, %d warning(s) (offline checks only)\n", cfg.File, len(ds), len(cfg.Warnings))
+		fmt.Fprintf(r.env.Stdout, "%s: %d domain(s), no errors, %d warning(s) (offline checks only)\n", cfg.File, len(ds), len(cfg.Warnings)+len(due))
 		return ExitOK
 	}
 	_, findings, ok := r.lintOnline(context.Background(), cfg, ds, *resolver, defaultParallel)
@@ -83,10 +86,30 @@ func (r *run) lint(args []string) int {
 		return ExitError
 	}
 	errs, warns := lint.Count(findings)
-	warns += len(cfg.Warnings)
+	warns += len(cfg.Warnings) + len(due)
 	fmt.Fprintf(r.env.Stdout, "%s: %d domain(s), %d error(s), %d warning(s)\n", cfg.File, len(ds), errs, warns)
 	if errs > 0 {
 		return ExitError
 	}
 	return ExitOK
+}
+
+// rotationWarnings warns of each key older than its domain's dkim_policy
+// rotate_every, at the key's position.
+func rotationWarnings(ds []*schema.Domain, now time.Time) schema.Diagnostics {
+	var out schema.Diagnostics
+	for _, d := range ds {
+		every := d.DKIMPolicy.RotateEvery
+		if every <= 0 {
+			continue
+		}
+		for _, s := range d.DKIM {
+			if s.Kind != schema.KeySelector || s.Created.IsZero() || now.Before(s.Created.Add(every)) {
+				continue
+			}
+			out = append(out, schema.Diagnostic{Pos: s.Pos, Field: "domains." + d.Name + ".dkim." + s.Name, Severity: schema.Warning,
+				Msg: fmt.Sprintf("key created %s is older than rotate_every (%d days); mailzone dkim rotate --due adds its successor", s.Created.Format("2006-01-02"), int(every.Hours()/24))})
+		}
+	}
+	return out
 }

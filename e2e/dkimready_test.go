@@ -124,6 +124,18 @@ domains:
 	if st["mz202606"].State != "retiring" || st["mz202612"].State != "ready" {
 		t.Errorf("after rotation: mz202606 %s, mz202612 %s", st["mz202606"].State, st["mz202612"].State)
 	}
+	// retire: the old key, since the new one is ready; then the new one is
+	// the last ready key and is refused.
+	r = runRaw(t, dir, vars, "dkim", "retire", zone, "mz202606")
+	cfgText, _ := os.ReadFile(filepath.Join(dir, "mailzone.yaml"))
+	if r.code != 0 || !strings.Contains(string(cfgText), "      mz202606: {revoked: true}\n") {
+		t.Fatalf("dkim retire mz202606: %s\n%s", r, cfgText)
+	}
+	r = runRaw(t, dir, vars, "dkim", "retire", zone, "mz202612")
+	after, _ := os.ReadFile(filepath.Join(dir, "mailzone.yaml"))
+	if r.code != 1 || !strings.Contains(r.stderr, "no other selector of the domain is ready to sign with (mz202606 is revoked)") || string(after) != string(cfgText) {
+		t.Errorf("dkim retire of the last ready key: %s", r)
+	}
 
 	// A stale nameserver: --wait times out with exit 3 and names it.
 	secondary.Stop()
