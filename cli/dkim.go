@@ -217,7 +217,7 @@ func publicSummary(pemData []byte) string {
 // dkimCmd dispatches the dkim subcommands.
 func (r *run) dkimCmd(args []string) int {
 	if len(args) == 0 {
-		return r.usageError("dkim", fmt.Errorf("name a subcommand: status, ready, rotate or retire"))
+		return r.usageError("dkim", fmt.Errorf("name a subcommand: status, ready, rotate, retire or export"))
 	}
 	switch args[0] {
 	case "rotate":
@@ -228,8 +228,10 @@ func (r *run) dkimCmd(args []string) int {
 		return r.dkimReady(args[1:])
 	case "retire":
 		return r.retire(args[1:])
+	case "export":
+		return r.dkimExport(args[1:])
 	}
-	return r.usageError("dkim", fmt.Errorf("unknown subcommand %q; the subcommands are status, ready, rotate and retire", args[0]))
+	return r.usageError("dkim", fmt.Errorf("unknown subcommand %q; the subcommands are status, ready, rotate, retire and export", args[0]))
 }
 
 // rotate adds a new selector with a new key beside a domain's old ones.
