@@ -44,7 +44,8 @@ type onboarded struct {
 	cfg      *schema.Config // the configuration after the edit
 	domain   *schema.Domain
 	key      *keyFile
-	summary  string // "RSA 2048-bit", "Ed25519"
+	more     []*keyFile // further keys (--dkim-algorithm both)
+	summary  string     // "RSA 2048-bit", "Ed25519"
 	selector string
 	created  bool // the zone was created
 }
@@ -72,8 +73,8 @@ func (r *run) onboard(args []string) int {
 	if o.keys.algorithm == "" {
 		o.keys.algorithm = "rsa"
 	}
-	if o.keys.algorithm != "rsa" && o.keys.algorithm != "ed25519" {
-		return r.usageError("onboard", fmt.Errorf("--dkim-algorithm must be rsa or ed25519, not %q", o.keys.algorithm))
+	if o.keys.algorithm != "rsa" && o.keys.algorithm != "ed25519" && o.keys.algorithm != "both" {
+		return r.usageError("onboard", fmt.Errorf("--dkim-algorithm must be rsa, ed25519 or both (one key of each), not %q", o.keys.algorithm))
 	}
 	for _, n := range ns {
 		if err := dnsname.Host(n); err != nil {
@@ -117,6 +118,9 @@ func (r *run) onboard(args []string) int {
 	}
 	fmt.Fprintf(r.env.Stdout, "Added %s to %s (provider %s, profile %s).\n", d.Name, res.cfg.File, d.Provider, req.profile)
 	fmt.Fprintf(r.env.Stdout, "DKIM selector %s: a new %s key. The private key is in %s (mode 0600): give it to the signer and keep it out of git. The configuration names its public half, %s.\n", res.selector, res.summary, res.key.path, res.key.ref)
+	for _, k := range res.more {
+		fmt.Fprintf(r.env.Stdout, "Another private key is in %s; the configuration names %s.\n", k.path, k.ref)
+	}
 	r.delegation(res.cfg, d)
 	fmt.Fprintln(r.env.Stdout)
 	fmt.Fprintf(r.env.Stdout, "The checks that need DNS: mailzone lint -c %s -d %s\n\n", res.cfg.File, d.Name)
@@ -161,29 +165,46 @@ func (r *run) onboardOne(o onboardOpts, req onboardReq) (*onboarded, error) {
 	if _, v := lookupKey(edit.root, "profiles"); v == nil || func() bool { k, _ := lookupKey(v, req.profile); return k == nil }() {
 		return nil, fmt.Errorf("profile %q is not declared in %s; nothing was changed", escape.Short(req.profile), cfg.File)
 	}
-	key, err := newKey(o.keys.algorithm)
-	if err != nil {
-		return nil, err
+	// One key, or with --dkim-algorithm both one RSA and one Ed25519
+	// selector (RFC 8463: many receivers verify only RSA).
+	type newSel struct {
+		name, alg string
+		key       []byte
+		k         *keyFile
 	}
-	if err := keysAbsent(cfg.Dir, o.keys.keyDir, domain, sel); err != nil {
-		return nil, err
+	sels := []*newSel{{name: sel, alg: o.keys.algorithm}}
+	if o.keys.algorithm == "both" {
+		sels = []*newSel{{name: sel + "-rsa", alg: "rsa"}, {name: sel + "-ed25519", alg: "ed25519"}}
 	}
-	fields := func(dkimValue string) []string {
+	for _, ns := range sels {
+		if err := dkim.ValidSelector(ns.name); err != nil {
+			return nil, fmt.Errorf("dkim selector: %v; nothing was changed", err)
+		}
+		if ns.key, err = newKey(ns.alg); err != nil {
+			return nil, err
+		}
+		if err := keysAbsent(cfg.Dir, o.keys.keyDir, domain, ns.name); err != nil {
+			return nil, err
+		}
+	}
+	fields := func(value func(*newSel) string) []string {
 		var f []string
 		if req.provider != "" {
 			f = append(f, "provider: "+yamlScalar(req.provider))
 		}
 		f = append(f, "profile: "+yamlScalar(req.profile), "dkim:")
-		return append(f, strings.Repeat(" ", edit.childIndent())+yamlScalar(sel)+": "+dkimValue)
+		for _, ns := range sels {
+			f = append(f, strings.Repeat(" ", edit.childIndent())+yamlScalar(ns.name)+": "+value(ns))
+		}
+		return f
 	}
-	// The edit is checked with the public key inline, before any key file
-	// exists; the file written later names the same key through key_file.
-	pub, err := publicPEM(key)
-	if err != nil {
-		return nil, err
-	}
-	block, _ := pem.Decode(pub)
-	probe, err := edit.addDomain(domain, fields("{public_key: "+yamlScalar(base64.StdEncoding.EncodeToString(block.Bytes))+"}"))
+	// The edit is checked with the public keys inline, before any key file
+	// exists; the file written later names the same keys through key_file.
+	probe, err := edit.addDomain(domain, fields(func(ns *newSel) string {
+		pub, _ := publicPEM(ns.key)
+		block, _ := pem.Decode(pub)
+		return "{public_key: " + yamlScalar(base64.StdEncoding.EncodeToString(block.Bytes)) + "}"
+	}))
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +218,12 @@ func (r *run) onboardOne(o onboardOpts, req onboardReq) (*onboarded, error) {
 		return nil, err
 	}
 	// Everything is checked; write.
-	res := &onboarded{cfg: after, domain: d, summary: publicSummary(key), selector: sel}
+	var summaries, names []string
+	for _, ns := range sels {
+		summaries = append(summaries, publicSummary(ns.key))
+		names = append(names, ns.name)
+	}
+	res := &onboarded{cfg: after, domain: d, summary: strings.Join(summaries, " and "), selector: strings.Join(names, " and ")}
 	undoZone := func() error { return nil }
 	if create != nil {
 		if undoZone, err = create(); err != nil {
@@ -205,13 +231,27 @@ func (r *run) onboardOne(o onboardOpts, req onboardReq) (*onboarded, error) {
 		}
 		res.created = true
 	}
-	k, err := writeKey(cfg.Dir, o.keys.keyDir, domain, sel, key)
-	if err != nil {
-		undoZone()
-		return nil, fmt.Errorf("%v; nothing was changed", err)
+	undoKeys := func() {
+		for _, ns := range sels {
+			if ns.k != nil {
+				ns.k.remove()
+			}
+		}
 	}
-	res.key = k
-	data, err := edit.addDomain(domain, fields("{key_file: "+yamlScalar(k.ref)+", created: "+r.now().Format("2006-01-02")+"}"))
+	for _, ns := range sels {
+		if ns.k, err = writeKey(cfg.Dir, o.keys.keyDir, domain, ns.name, ns.key); err != nil {
+			undoKeys()
+			undoZone()
+			return nil, fmt.Errorf("%v; nothing was changed", err)
+		}
+	}
+	res.key = sels[0].k
+	for _, ns := range sels[1:] {
+		res.more = append(res.more, ns.k)
+	}
+	data, err := edit.addDomain(domain, fields(func(ns *newSel) string {
+		return "{key_file: " + yamlScalar(ns.k.ref) + ", created: " + r.now().Format("2006-01-02") + "}"
+	}))
 	if err == nil {
 		res.cfg, err = checkEdit(cfg, cfg.File, data, r.env.LookupEnv, domain)
 	}
@@ -219,7 +259,7 @@ func (r *run) onboardOne(o onboardOpts, req onboardReq) (*onboarded, error) {
 		err = writeScrubbed(cfg.File, data, *r.secrets)
 	}
 	if err != nil {
-		k.remove()
+		undoKeys()
 		undoZone()
 		return nil, err
 	}

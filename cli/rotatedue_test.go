@@ -86,3 +86,32 @@ func rsaPublicKey(t *testing.T) string {
 	k, _ := providertest.Keys()
 	return strings.TrimPrefix(k, "v=DKIM1; k=rsa; p=")
 }
+
+// TestOnboardBothAlgorithms: --dkim-algorithm both makes one RSA and one
+// Ed25519 selector (RFC 8463); an Ed25519-only domain gets a warning.
+func TestOnboardBothAlgorithms(t *testing.T) {
+	cfg := oddSetup(t)
+	dir := filepath.Dir(cfg)
+	r := mz(t, nil, "", "onboard", "new.example", "--profile", "standard", "-c", cfg, "--dkim-selector", "mz202612", "--dkim-algorithm", "both")
+	if r.code != 0 {
+		t.Fatalf("onboard: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	data, _ := os.ReadFile(cfg)
+	for _, want := range []string{"mz202612-rsa: {key_file: keys/new.example/mz202612-rsa.pub.pem", "mz202612-ed25519: {key_file: keys/new.example/mz202612-ed25519.pub.pem"} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("config lacks %q:\n%s", want, data)
+		}
+	}
+	for _, f := range []string{"mz202612-rsa.pem", "mz202612-ed25519.pem"} {
+		if st, err := os.Stat(filepath.Join(dir, "keys", "new.example", f)); err != nil || st.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	if strings.Contains(r.stderr, "only keys are Ed25519") {
+		t.Errorf("warning for a domain with both:\n%s", r.stderr)
+	}
+	r = mz(t, nil, "", "onboard", "ed.example", "--profile", "standard", "-c", cfg, "--dkim-algorithm", "ed25519")
+	if r.code != 0 || !strings.Contains(r.stderr, "only keys are Ed25519, which many receivers do not verify yet") {
+		t.Errorf("Ed25519 only: exit %d\n%s", r.code, r.stderr)
+	}
+}

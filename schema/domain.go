@@ -88,6 +88,14 @@ func (l *loader) domain(cfg *Config, name, field string, n *yaml.Node) *Domain {
 				continue
 			}
 			d.DKIM = l.dkim(p.v, p.field)
+			rsa, ed := false, false
+			for _, s := range d.DKIM {
+				rsa = rsa || s.Kind == KeySelector && s.Algorithm == "rsa"
+				ed = ed || s.Kind == KeySelector && s.Algorithm == "ed25519"
+			}
+			if ed && !rsa {
+				l.warnf(p.v, p.field, "the domain's only keys are Ed25519, which many receivers do not verify yet; add an RSA selector too and sign with both (RFC 8463)")
+			}
 		case "mta_sts", "tls_rpt", "bimi":
 			if d.Parked {
 				l.errorf(p.v, p.field, "a parked domain (mail: none) receives no mail; remove %s", p.key)

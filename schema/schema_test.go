@@ -284,7 +284,8 @@ MC4CAQAwBQYDK2VwBCIEIGqNmyaaUaTZHeEh3KqwmPaHQasdbn5GYi+NgJmnpc6G
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cfg.Warnings) != 1 || !strings.Contains(cfg.Warnings[0].Msg, "holds a private key and is readable by others (mode 0644); chmod 600 it") {
+	if len(cfg.Warnings) != 2 || !strings.Contains(cfg.Warnings.Error(), "holds a private key and is readable by others (mode 0644); chmod 600 it") ||
+		!strings.Contains(cfg.Warnings.Error(), "only keys are Ed25519") {
 		t.Errorf("warnings = %v", cfg.Warnings)
 	}
 	if sel := cfg.Domain("a.example").DKIM[0]; sel.Algorithm != "ed25519" || !strings.HasPrefix(sel.Text, "v=DKIM1; k=ed25519; p=") {
