@@ -22,6 +22,7 @@ func (r *run) apply(args []string) int {
 	var vf verifyFlags
 	vf.register(fs)
 	full := fs.Bool("full", false, "show long values (DKIM keys) whole")
+	allowMass := fs.Bool("allow-mass-change", false, "apply even when the plan updates or deletes more than defaults.safety.max_change_percent of the existing owned record sets")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return r.usageError("apply", err)
@@ -45,7 +46,7 @@ func (r *run) apply(args []string) int {
 		if len(f.domains) > 0 {
 			return r.usageError("apply", fmt.Errorf("-d cannot narrow a saved plan; make a plan with -d instead"))
 		}
-		if f.config == "mailzone.yaml" && saved.Config != "" {
+		if f.config == "" && saved.Config != "" {
 			f.config = saved.Config
 		}
 		cfg = r.load(f.config)
@@ -116,6 +117,14 @@ func (r *run) apply(args []string) int {
 	if p.Counts().Total() == 0 {
 		fmt.Fprintln(r.env.Stdout, "No changes to apply.")
 		return r.excludedExit(p, ExitOK)
+	}
+	// A one-line profile edit must not rewrite the whole fleet unnoticed:
+	// updates and deletes over the threshold need --allow-mass-change.
+	// Creates never count, so onboarding a fleet is not blocked.
+	if changed, existing := p.MassChange(); !*allowMass && changed > massChangeFloor && changed*100 > cfg.Defaults.MaxChangePercent*existing {
+		r.errorf("the plan updates or deletes %d of the %d owned record sets that exist (%d%%), over the safety threshold of %d%% (defaults.safety.max_change_percent); review the plan, then apply with --allow-mass-change; nothing was changed",
+			changed, existing, changed*100/max(existing, 1), cfg.Defaults.MaxChangePercent)
+		return ExitError
 	}
 	// Before any write, check every zone still holds what the plan read: a
 	// stale plan is refused as a whole, so nothing is half-applied.
@@ -289,3 +298,7 @@ func (r *run) interrupted(results []apply.Result, notStarted []string) int {
 	fmt.Fprintln(r.env.Stdout, "Run mailzone plan to see exactly what is left.")
 	return r.stop.exitCode()
 }
+
+// massChangeFloor: the safety threshold counts only when more record sets
+// than this would be updated or deleted.
+const massChangeFloor = 10

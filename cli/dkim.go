@@ -29,8 +29,8 @@ type keyFlags struct {
 }
 
 func (f *keyFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.config, "c", "mailzone.yaml", "configuration file")
-	fs.StringVar(&f.config, "config", "mailzone.yaml", "configuration file")
+	fs.StringVar(&f.config, "c", "", "configuration file (default: $MAILZONE_CONFIG, else mailzone.yaml in this directory or the nearest parent)")
+	fs.StringVar(&f.config, "config", "", "configuration file (default: $MAILZONE_CONFIG, else mailzone.yaml in this directory or the nearest parent)")
 	fs.StringVar(&f.algorithm, "dkim-algorithm", "", "DKIM key algorithm: rsa (2048 bits) or ed25519 (default: rsa for onboard; for dkim rotate, the algorithm of the domain's newest key)")
 	fs.StringVar(&f.keyDir, "key-dir", "keys", "directory for private keys, relative to the configuration file")
 }
@@ -247,6 +247,7 @@ func (r *run) rotate(args []string) int {
 	if err != nil {
 		return r.usageError("dkim rotate", err)
 	}
+	kf.config = r.configPath(kf.config)
 	if *due {
 		if len(pos) > 0 || *selector != "" {
 			return r.usageError("dkim rotate", fmt.Errorf("--due names selectors from each domain's dkim_policy; give domains with -d, and no --selector"))

@@ -26,8 +26,8 @@ import (
 // plan that shows no changes.
 func (r *run) importCmd(args []string) int {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	config := fs.String("c", "mailzone.yaml", "configuration file (for its providers and defaults)")
-	fs.StringVar(config, "config", "mailzone.yaml", "configuration file (for its providers and defaults)")
+	config := fs.String("c", "", "configuration file (default: $MAILZONE_CONFIG, else mailzone.yaml in this directory or the nearest parent)")
+	fs.StringVar(config, "config", "", "configuration file (default: $MAILZONE_CONFIG, else mailzone.yaml in this directory or the nearest parent)")
 	provider := fs.String("provider", "", "the provider of the configuration that serves the zone")
 	zone := fs.String("zone", "", "the zone holding the domains, when it is a parent zone (default: each domain is its zone)")
 	write := fs.Bool("write", false, "insert the imported domains into the configuration file (comments and layout kept; domains already in it are refused)")
@@ -714,6 +714,7 @@ func yamlList(vs []string) string {
 // from. A file with no domains: yet (a new zone repository) is fine here:
 // import is how it gets its first ones.
 func (r *run) loadForImport(path string) *schema.Config {
+	path = r.configPath(path)
 	data, err := schema.ReadFile(path)
 	if err != nil {
 		r.errorf("%v", err)

@@ -48,8 +48,8 @@ func (r *run) lintOnline(ctx context.Context, cfg *schema.Config, ds []*schema.D
 
 func (r *run) lint(args []string) int {
 	fs := flag.NewFlagSet("lint", flag.ContinueOnError)
-	config := fs.String("c", "mailzone.yaml", "configuration file")
-	fs.StringVar(config, "config", "mailzone.yaml", "configuration file")
+	config := fs.String("c", "", "configuration file (default: $MAILZONE_CONFIG, else mailzone.yaml in this directory or the nearest parent)")
+	fs.StringVar(config, "config", "", "configuration file (default: $MAILZONE_CONFIG, else mailzone.yaml in this directory or the nearest parent)")
 	offline := fs.Bool("offline", false, "only the checks that need no DNS")
 	resolver := fs.String("resolver", "", "recursive resolver (host:port) for the checks that need DNS")
 	var domains multi

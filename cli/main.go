@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -29,18 +31,28 @@ var Version = ""
 const usage = `mailzone keeps the mail DNS records of many domains as YAML and makes providers match it.
 
 Usage:
-  mailzone plan   [-c mailzone.yaml] [-d DOMAIN]... [-out FILE] [--format text|json|markdown] [--detailed-exitcode] [--offline]
-  mailzone apply  [-c mailzone.yaml] [FILE] [--yes] [--no-verify] [--verify-timeout 5m] [--offline]
-  mailzone verify [-c mailzone.yaml] [-d DOMAIN]... [--nameserver IP:PORT]... [--verify-timeout 5m]
-  mailzone lint   [-c mailzone.yaml] [-d DOMAIN]... [--offline]
-  mailzone import [-c mailzone.yaml] --provider NAME [--zone ZONE] DOMAIN...
-  mailzone onboard [-c mailzone.yaml] DOMAIN --provider NAME --profile NAME [--dkim-selector S] [--dkim-algorithm rsa|ed25519] [--key-dir keys]
-  mailzone dkim rotate [-c mailzone.yaml] DOMAIN --selector NEW [--dkim-algorithm rsa|ed25519] [--key-dir keys]
+  mailzone plan    [-c FILE] [-d DOMAIN]... [-out FILE] [--format text|json|markdown] [--markdown FILE] [--detailed-exitcode] [--offline] [--full]
+  mailzone apply   [-c FILE] [PLANFILE] [-d DOMAIN]... [--yes] [--no-verify] [--verify-timeout 5m] [--nameserver IP:PORT]... [-v] [--offline] [--full]
+  mailzone verify  [-c FILE] [-d DOMAIN]... [--nameserver IP:PORT]... [--verify-timeout 5m] [-v]
+  mailzone lint    [-c FILE] [-d DOMAIN]... [--offline]
+  mailzone show    PLANFILE [--format text|json|markdown] [--full]
+  mailzone import  [-c FILE] --provider NAME [--zone ZONE] [--write] DOMAIN...
+  mailzone onboard [-c FILE] DOMAIN --profile NAME [--provider NAME] [--dkim-selector S] [--dkim-algorithm rsa|ed25519|both] [--key-dir keys]
+                   [--create-zone [--ns NAME]... [--hostmaster NAME]]
+  mailzone onboard [-c FILE] --from customers.csv [--profile NAME] [--provider NAME]
+  mailzone dkim status [-c FILE] [-d DOMAIN]... [--format text|json]
+  mailzone dkim ready  [-c FILE] DOMAIN SELECTOR [--wait] [--timeout 30m] [--format text|json]
+  mailzone dkim rotate [-c FILE] DOMAIN --selector NEW [--dkim-algorithm rsa|ed25519] [--key-dir keys]
+  mailzone dkim rotate [-c FILE] --due [-d DOMAIN]...
+  mailzone dkim retire [-c FILE] DOMAIN SELECTOR
+  mailzone dkim export [-c FILE] --format opendkim|rspamd DIR [--key-dir keys]
   mailzone version
 
+The configuration is -c FILE, else $MAILZONE_CONFIG, else mailzone.yaml here or in the nearest parent directory.
 Common flags: --resolver HOST:PORT (lint and NS discovery), --parallel N, --shard K/N, --rate-share K/N.
 
-Exit codes: 0 success; 1 error; 2 changes pending (plan --detailed-exitcode) or drift (verify); 3 applied but not verified in time.
+Exit codes: 0 success; 1 error; 2 changes pending (plan --detailed-exitcode), drift (verify) or a key not ready yet (dkim ready);
+3 applied but not verified in time, or dkim ready --wait timed out; 130/143 interrupted by SIGINT/SIGTERM.
 `
 
 // Main runs the command line args and returns the exit code.
@@ -82,6 +94,8 @@ func Main(args []string, env Env) int {
 		return r.onboard(rest)
 	case "dkim":
 		return r.dkimCmd(rest)
+	case "show":
+		return r.show(rest)
 	case "version", "--version", "-version":
 		fmt.Fprintln(env.Stdout, "mailzone", version())
 		return ExitOK
@@ -157,7 +171,45 @@ func (r *run) usageError(cmd string, err error) int {
 
 // load loads the configuration and prints its diagnostics. It returns nil when
 // the configuration has errors.
+// configPath finds the configuration when -c does not name it: the
+// MAILZONE_CONFIG environment variable, else mailzone.yaml in the current
+// directory or the nearest parent that has one, as git finds its
+// repository. A file found other than as ./mailzone.yaml is named on stderr.
+func (r *run) configPath(flagValue string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	if env := r.env.Getenv("MAILZONE_CONFIG"); env != "" {
+		fmt.Fprintf(r.env.Stderr, "mailzone: using %s (MAILZONE_CONFIG)\n", escape.Terminal(env))
+		return env
+	}
+	const name = "mailzone.yaml"
+	wd, err := os.Getwd()
+	if err != nil {
+		return name
+	}
+	for dir := wd; ; {
+		if st, err := os.Stat(filepath.Join(dir, name)); err == nil && st.Mode().IsRegular() {
+			if dir == wd {
+				return name
+			}
+			p := filepath.Join(dir, name)
+			if rel, err := filepath.Rel(wd, p); err == nil {
+				p = rel
+			}
+			fmt.Fprintf(r.env.Stderr, "mailzone: using %s\n", escape.Terminal(p))
+			return p
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return name // not found: the error names ./mailzone.yaml
+		}
+		dir = parent
+	}
+}
+
 func (r *run) load(path string) *schema.Config {
+	path = r.configPath(path)
 	data, err := schema.ReadFile(path)
 	if err != nil {
 		r.errorf("%v", err)

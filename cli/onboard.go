@@ -73,6 +73,7 @@ func (r *run) onboard(args []string) int {
 	if o.keys.algorithm == "" {
 		o.keys.algorithm = "rsa"
 	}
+	o.keys.config = r.configPath(o.keys.config)
 	if o.keys.algorithm != "rsa" && o.keys.algorithm != "ed25519" && o.keys.algorithm != "both" {
 		return r.usageError("onboard", fmt.Errorf("--dkim-algorithm must be rsa, ed25519 or both (one key of each), not %q", o.keys.algorithm))
 	}

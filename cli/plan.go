@@ -153,8 +153,8 @@ type planFlags struct {
 }
 
 func (f *planFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.config, "c", "mailzone.yaml", "configuration file")
-	fs.StringVar(&f.config, "config", "mailzone.yaml", "configuration file")
+	fs.StringVar(&f.config, "c", "", "configuration file (default: $MAILZONE_CONFIG, else mailzone.yaml in this directory or the nearest parent)")
+	fs.StringVar(&f.config, "config", "", "configuration file (default: $MAILZONE_CONFIG, else mailzone.yaml in this directory or the nearest parent)")
 	fs.Var(&f.domains, "d", "limit to this domain (repeatable)")
 	fs.Var(&f.domains, "domain", "limit to this domain (repeatable)")
 	f.fleet.register(fs)

@@ -110,7 +110,7 @@ func TestRequestsAtTheFloor(t *testing.T) {
 		}
 		t.Logf("cloudflare plan: %d requests for %d zones (%.2f per zone)", len(cf.Log()), n, float64(len(cf.Log()))/n)
 		cf.ResetLog()
-		if r := mz(t, vars, "", "apply", "--offline", "--no-verify", "-c", path, "--yes"); r.code != 0 {
+		if r := mz(t, vars, "", "apply", "--offline", "--no-verify", "-c", path, "--yes", "--allow-mass-change"); r.code != 0 {
 			t.Fatalf("apply: %d %s", r.code, r.stderr)
 		}
 		// per changed zone: MX 2→1 is one PATCH and one DELETE, SPF one PATCH,
@@ -156,7 +156,7 @@ func TestRequestsAtTheFloor(t *testing.T) {
 		}
 		t.Logf("route53 plan: %d requests for %d zones", len(r53.Requests()), n)
 		r53.ResetLog()
-		if r := mz(t, vars, "", "apply", "--offline", "--no-verify", "-c", path, "--yes"); r.code != 0 {
+		if r := mz(t, vars, "", "apply", "--offline", "--no-verify", "-c", path, "--yes", "--allow-mass-change"); r.code != 0 {
 			t.Fatalf("apply: %d %s", r.code, r.stderr)
 		}
 		if c := r53.Count("ChangeResourceRecordSets"); c != n/2 {

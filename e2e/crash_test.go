@@ -216,7 +216,7 @@ func TestCrashBIND(t *testing.T) {
 	for v := 0; v < 2; v++ {
 		writeFile(t, cfg, config(v))
 		start := time.Now()
-		if r := run(t, dir, vars, "apply", "--yes"); r.code != 0 {
+		if r := run(t, dir, vars, "apply", "--yes", "--allow-mass-change"); r.code != 0 {
 			t.Fatalf("apply: %s", r)
 		}
 		full = max(full, time.Since(start))
@@ -229,7 +229,7 @@ func TestCrashBIND(t *testing.T) {
 		writeFile(t, cfg, config(k%2))
 		// Most of a run is writing; kill within its first 70%.
 		delay := time.Duration(rng.Int64N(int64(full)*7/10 + 1))
-		if killAfter(t, command(t, dir, vars, "apply", "--yes"), delay) {
+		if killAfter(t, command(t, dir, vars, "apply", "--yes", "--allow-mass-change"), delay) {
 			landed++
 		}
 		mid := map[string][]string{}
@@ -240,7 +240,7 @@ func TestCrashBIND(t *testing.T) {
 				t.Fatalf("kill %d after %v: unmanaged records of %s changed:\n%q\n%q", k, delay, zones[i], other, unmanagedBefore[zones[i]])
 			}
 		}
-		if r := run(t, dir, vars, "apply", "--yes"); r.code != 0 {
+		if r := run(t, dir, vars, "apply", "--yes", "--allow-mass-change"); r.code != 0 {
 			t.Fatalf("kill %d: apply after the kill: %s", k, r)
 		}
 		if r := run(t, dir, vars, "plan", "--detailed-exitcode"); r.code != 0 {

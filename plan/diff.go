@@ -32,6 +32,12 @@ func Diff(zone, provider string, domains []*schema.Domain, observed []rrset.RRse
 				read[key] = true
 				z.Read = append(z.Read, Fingerprint{Name: key.Name, Type: key.Type, Hash: rrset.Fingerprint(have)})
 			}
+			for _, v := range have.Values {
+				if rec.Owns(v) {
+					z.Existing++
+					break
+				}
+			}
 			if ch, ok := diffRecord(d.Name, rec, have); ok {
 				z.Changes = append(z.Changes, ch)
 			}

@@ -54,6 +54,25 @@ type Zone struct {
 	Read []Fingerprint `json:"read"`
 	// Error is set when the zone could not be read; it then has no changes.
 	Error string `json:"error,omitempty"`
+	// Existing counts the owned record sets the zone already held (records
+	// the configuration declares, with owned values present): the base of
+	// apply's mass-change threshold.
+	Existing int `json:"existing,omitempty"`
+}
+
+// MassChange counts the plan's updates and deletes, and the owned record sets
+// that already existed: apply refuses a plan that changes too large a share
+// of what exists (see the safety threshold).
+func (p *Plan) MassChange() (changed, existing int) {
+	for _, z := range p.Zones {
+		existing += z.Existing
+		for _, c := range z.Changes {
+			if c.Action == rrset.Update || c.Action == rrset.Delete {
+				changed++
+			}
+		}
+	}
+	return changed, existing
 }
 
 // Change is one write: the RRset mailzone owns at one name and type goes from

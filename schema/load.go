@@ -138,7 +138,7 @@ func (l *loader) config(data []byte) *Config {
 		return nil
 	}
 	root := doc.Content[0]
-	cfg := &Config{File: l.file, Dir: l.dir, Defaults: Defaults{TTL: 3600}}
+	cfg := &Config{File: l.file, Dir: l.dir, Defaults: Defaults{TTL: 3600, MaxChangePercent: 30}}
 	var profiles, domains *yaml.Node
 	version := false
 	for _, p := range l.fields(root, "", "version", "providers", "defaults", "profiles", "domains") {
@@ -256,8 +256,14 @@ func (l *loader) providers(cfg *Config, n *yaml.Node) {
 }
 
 func (l *loader) defaults(cfg *Config, n *yaml.Node) {
-	for _, p := range l.fields(n, "defaults", "ttl", "provider", "resolver", "verify", "new_zone") {
+	for _, p := range l.fields(n, "defaults", "ttl", "provider", "resolver", "verify", "new_zone", "safety") {
 		switch p.key {
+		case "safety":
+			for _, q := range l.fields(p.v, p.field, "max_change_percent") {
+				if v, ok := l.uint(q.v, q.field, 1, 100); ok {
+					cfg.Defaults.MaxChangePercent = int(v)
+				}
+			}
 		case "new_zone":
 			for _, q := range l.fields(p.v, p.field, "nameservers", "hostmaster") {
 				switch q.key {

@@ -94,6 +94,10 @@ type Defaults struct {
 	// NewZone is what `onboard --create-zone` writes into a new zone file's
 	// SOA and NS records.
 	NewZone NewZone
+	// MaxChangePercent is apply's safety threshold (defaults.safety): the
+	// share of existing owned record sets a plan may update or delete
+	// without --allow-mass-change. Default 30.
+	MaxChangePercent int
 }
 
 // NewZone holds the SOA and NS values of a zone file that onboard creates.

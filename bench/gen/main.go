@@ -43,7 +43,7 @@ func main() {
 	fmt.Fprintf(&cfg, `version: 1
 providers:
   dns: %s
-defaults: {provider: dns, ttl: 3600}
+defaults: {provider: dns, ttl: 3600, safety: {max_change_percent: 100}}   # a generated fleet is applied whole
 profiles:
   standard:
     mx: inbound.mailgate.example.net
