@@ -3,6 +3,7 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -113,5 +114,14 @@ func TestOnboardBothAlgorithms(t *testing.T) {
 	r = mz(t, nil, "", "onboard", "ed.example", "--profile", "standard", "-c", cfg, "--dkim-algorithm", "ed25519")
 	if r.code != 0 || !strings.Contains(r.stderr, "only keys are Ed25519, which many receivers do not verify yet") {
 		t.Errorf("Ed25519 only: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestVersion: the version line names the Go version and platform from the
+// build info (and the module version and VCS revision when the build has them).
+func TestVersion(t *testing.T) {
+	r := mz(t, nil, "", "version")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "mailzone ") || !strings.Contains(r.stdout, runtime.Version()+" "+runtime.GOOS+"/"+runtime.GOARCH) {
+		t.Errorf("version: %q", r.stdout)
 	}
 }
