@@ -216,7 +216,15 @@ func publicSummary(pemData []byte) string {
 
 // dkimCmd dispatches the dkim subcommands.
 func (r *run) dkimCmd(args []string) int {
-	if len(args) == 0 {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+		if len(args) > 0 {
+			fmt.Fprint(r.env.Stdout, "Usage: mailzone dkim SUBCOMMAND [flags]\n\nSubcommands:\n")
+			for _, sub := range []string{"status", "ready", "rotate", "retire", "export"} {
+				fmt.Fprintf(r.env.Stdout, "  %-8s %s\n", sub, docs["dkim "+sub].about)
+			}
+			fmt.Fprint(r.env.Stdout, "\nRun mailzone dkim SUBCOMMAND -h for its flags.\n")
+			return ExitOK
+		}
 		return r.usageError("dkim", fmt.Errorf("name a subcommand: status, ready, rotate, retire or export"))
 	}
 	switch args[0] {
@@ -231,7 +239,11 @@ func (r *run) dkimCmd(args []string) int {
 	case "export":
 		return r.dkimExport(args[1:])
 	}
-	return r.usageError("dkim", fmt.Errorf("unknown subcommand %q; the subcommands are status, ready, rotate, retire and export", args[0]))
+	hint := ""
+	if n := nearest(args[0], []string{"status", "ready", "rotate", "retire", "export"}); n != "" {
+		hint = fmt.Sprintf(" (did you mean %s?)", n)
+	}
+	return r.usageError("dkim", fmt.Errorf("unknown subcommand %q%s; the subcommands are status, ready, rotate, retire and export", args[0], hint))
 }
 
 // rotate adds a new selector with a new key beside a domain's old ones.

@@ -101,10 +101,18 @@ func Main(args []string, env Env) int {
 		fmt.Fprintln(env.Stdout, "mailzone", version())
 		return ExitOK
 	case "help", "-h", "--help", "-help":
+		if cmd == "help" && len(rest) > 0 {
+			// mailzone help CMD [SUB] is CMD [SUB] -h.
+			return Main(append(append([]string(nil), rest...), "-h"), env)
+		}
 		fmt.Fprint(env.Stdout, usage)
 		return ExitOK
 	}
-	fmt.Fprintf(env.Stderr, "mailzone: unknown command %q\n\n%s", cmd, usage)
+	hint := ""
+	if n := nearest(cmd, commandNames); n != "" {
+		hint = fmt.Sprintf(" (did you mean %s?)", n)
+	}
+	fmt.Fprintf(env.Stderr, "mailzone: unknown command %q%s\n\n%s", escape.Short(cmd), hint, usage)
 	return ExitError
 }
 
@@ -176,7 +184,10 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, err
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, helpError{fs}
+			}
+			return nil, flagSuggestion(err, fs)
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -191,11 +202,16 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 func (r *run) usageError(cmd string, err error) int {
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(r.env.Stdout, usage)
+	var h helpError
+	if errors.As(err, &h) {
+		writeHelp(r.env.Stdout, cmd, h.fs)
 		return ExitOK
 	}
-	fmt.Fprintf(r.env.Stderr, "mailzone %s: %s\n\n%s", cmd, escape.Terminal(err.Error()), usage)
+	if errors.Is(err, flag.ErrHelp) {
+		writeHelp(r.env.Stdout, cmd, nil)
+		return ExitOK
+	}
+	fmt.Fprintf(r.env.Stderr, "mailzone %s: %s\n\nRun mailzone %s -h for its flags.\n", cmd, escape.Terminal(err.Error()), cmd)
 	return ExitError
 }
 
