@@ -34,7 +34,7 @@ var docs = map[string]cmdDoc{
 }
 
 // commands are the top-level commands, for suggestions.
-var commandNames = []string{"plan", "apply", "verify", "lint", "show", "import", "onboard", "dkim", "version", "help"}
+var commandNames = []string{"plan", "apply", "verify", "lint", "show", "import", "onboard", "dkim", "completion", "version", "help"}
 
 // helpError is a request for a command's help (-h, --help), with the flag
 // set to describe.

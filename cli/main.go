@@ -47,6 +47,7 @@ Usage:
   mailzone dkim rotate [-c FILE] --due [-d DOMAIN]...
   mailzone dkim retire [-c FILE] DOMAIN SELECTOR
   mailzone dkim export [-c FILE] --format opendkim|rspamd DIR [--key-dir keys]
+  mailzone completion bash|zsh|fish
   mailzone version
 
 The configuration is -c FILE, else $MAILZONE_CONFIG, else mailzone.yaml here or in the nearest parent directory.
@@ -97,6 +98,10 @@ func Main(args []string, env Env) int {
 		return r.dkimCmd(rest)
 	case "show":
 		return r.show(rest)
+	case "completion":
+		return r.completion(rest)
+	case "__complete":
+		return r.complete(rest)
 	case "version", "--version", "-version":
 		fmt.Fprintln(env.Stdout, "mailzone", version())
 		return ExitOK

@@ -1,0 +1,157 @@
+package cli
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/mailzone/mailzone/schema"
+)
+
+// Shell completion: the scripts ask the binary itself (`mailzone __complete
+// WORDS...`) for candidates, so commands and flags come from the flag sets
+// and domain and provider names from the configuration, and never drift.
+
+const bashCompletion = `# bash completion for mailzone: source it, or put it in /etc/bash_completion.d
+_mailzone() {
+    local IFS=$'\n'
+    COMPREPLY=( $(mailzone __complete "${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null) )
+}
+complete -o default -F _mailzone mailzone
+`
+
+const zshCompletion = `#compdef mailzone
+# zsh completion for mailzone: put it in a directory of $fpath as _mailzone
+_mailzone() {
+    local -a candidates
+    candidates=(${(f)"$(mailzone __complete ${words[2,CURRENT]} 2>/dev/null)"})
+    compadd -a candidates
+}
+compdef _mailzone mailzone
+`
+
+const fishCompletion = `# fish completion for mailzone: put it in ~/.config/fish/completions/mailzone.fish
+complete -c mailzone -f -a '(mailzone __complete (commandline -opc)[2..-1] (commandline -ct) 2>/dev/null)'
+`
+
+// completion is `mailzone completion bash|zsh|fish`.
+func (r *run) completion(args []string) int {
+	if len(args) != 1 {
+		return r.usageError("completion", fmt.Errorf("name a shell: bash, zsh or fish"))
+	}
+	switch args[0] {
+	case "bash":
+		fmt.Fprint(r.env.Stdout, bashCompletion)
+	case "zsh":
+		fmt.Fprint(r.env.Stdout, zshCompletion)
+	case "fish":
+		fmt.Fprint(r.env.Stdout, fishCompletion)
+	case "-h", "--help":
+		writeHelp(r.env.Stdout, "completion", nil)
+	default:
+		return r.usageError("completion", fmt.Errorf("unknown shell %q; bash, zsh or fish", args[0]))
+	}
+	return ExitOK
+}
+
+// complete prints the candidates for the last of words (the word being
+// typed, possibly empty), one per line.
+func (r *run) complete(words []string) int {
+	if len(words) == 0 {
+		words = []string{""}
+	}
+	cur := words[len(words)-1]
+	prev := ""
+	if len(words) > 1 {
+		prev = words[len(words)-2]
+	}
+	var out []string
+	switch {
+	case len(words) == 1:
+		out = commandNames
+	case words[0] == "dkim" && len(words) == 2:
+		out = []string{"status", "ready", "rotate", "retire", "export"}
+	case words[0] == "completion" && len(words) == 2:
+		out = []string{"bash", "zsh", "fish"}
+	case prev == "-d" || prev == "--d" || prev == "--domain" || prev == "-domain":
+		if cfg := r.quietConfig(words); cfg != nil {
+			for _, d := range cfg.Domains {
+				out = append(out, d.Name)
+			}
+		}
+	case prev == "--provider" || prev == "-provider":
+		if cfg := r.quietConfig(words); cfg != nil {
+			for _, p := range cfg.Providers {
+				out = append(out, p.Name)
+			}
+		}
+	case prev == "--profile" || prev == "-profile":
+		out = r.profileNames(words)
+	case prev == "--format" || prev == "-format":
+		out = []string{"text", "json", "markdown", "opendkim", "rspamd"}
+	case strings.HasPrefix(cur, "-"):
+		cmd := words[0]
+		if cmd == "dkim" && len(words) > 2 {
+			cmd += " " + words[1]
+		}
+		names, _ := Flags(cmd)
+		for _, n := range names {
+			if len(n) == 1 {
+				out = append(out, "-"+n)
+			} else {
+				out = append(out, "--"+n)
+			}
+		}
+	}
+	sort.Strings(out)
+	for _, c := range out {
+		if strings.HasPrefix(c, cur) {
+			fmt.Fprintln(r.env.Stdout, c)
+		}
+	}
+	return ExitOK
+}
+
+// quietConfig loads the configuration the words name (-c) or discovery
+// finds, printing nothing; nil when it does not load.
+func (r *run) quietConfig(words []string) *schema.Config {
+	path := ""
+	for i, w := range words {
+		if (w == "-c" || w == "--config" || w == "-config") && i+1 < len(words) {
+			path = words[i+1]
+		}
+	}
+	quiet := *r
+	quiet.env.Stderr = nopWriter{}
+	path = quiet.configPath(path)
+	data, err := schema.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	cfg, _ := schema.Parse(path, data, func(string) (string, bool) { return "", false })
+	return cfg
+}
+
+// profileNames lists the configuration's profiles.
+func (r *run) profileNames(words []string) []string {
+	cfg := r.quietConfig(words)
+	if cfg == nil {
+		return nil
+	}
+	edit, err := readConfigEdit(cfg.File)
+	if err != nil {
+		return nil
+	}
+	_, profiles := lookupKey(edit.root, "profiles")
+	var out []string
+	if profiles != nil {
+		for i := 0; i+1 < len(profiles.Content); i += 2 {
+			out = append(out, profiles.Content[i].Value)
+		}
+	}
+	return out
+}
+
+type nopWriter struct{}
+
+func (nopWriter) Write(p []byte) (int, error) { return len(p), nil }
