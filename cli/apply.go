@@ -13,7 +13,27 @@ import (
 	"github.com/mailzone/mailzone/schema"
 )
 
-func (r *run) apply(args []string) int {
+// applyDoc is apply's --format json document (docs/json.md).
+type applyDoc struct {
+	FormatVersion int              `json:"format_version"`
+	ExitCode      int              `json:"exit_code"`
+	Zones         []applyZoneDoc   `json:"zones"`
+	Excluded      any              `json:"excluded"`
+	Verify        []jsonVerifyZone `json:"verify"`
+	Interrupted   bool             `json:"interrupted"`
+}
+
+type applyZoneDoc struct {
+	Zone       string `json:"zone"`
+	Provider   string `json:"provider"`
+	Changes    int    `json:"changes"`
+	Written    int    `json:"written"`
+	NotStarted bool   `json:"not_started,omitempty"`
+	InEffect   bool   `json:"in_effect,omitempty"`
+	Error      string `json:"error,omitempty"`
+}
+
+func (r *run) apply(args []string) (code int) {
 	fs := flag.NewFlagSet("apply", flag.ContinueOnError)
 	var f planFlags
 	f.register(fs)
@@ -23,9 +43,22 @@ func (r *run) apply(args []string) int {
 	vf.register(fs)
 	full := fs.Bool("full", false, "show long values (DKIM keys) whole")
 	allowMass := fs.Bool("allow-mass-change", false, "apply even when the plan updates or deletes more than defaults.safety.max_change_percent of the existing owned record sets")
+	format := fs.String("format", "text", "output format: text or json (docs/json.md); json prints the document on stdout and everything else on stderr")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return r.usageError("apply", err)
+	}
+	if *format != "text" && *format != "json" {
+		return r.usageError("apply", fmt.Errorf("--format must be text or json, not %q", *format))
+	}
+	doc := &applyDoc{FormatVersion: JSONVersion, Zones: []applyZoneDoc{}, Excluded: []any{}, Verify: []jsonVerifyZone{}}
+	if *format == "json" {
+		emit := r.jsonMode()
+		r.verified = &doc.Verify
+		defer func() {
+			doc.ExitCode, doc.Interrupted = code, r.stop.Stopped()
+			emit(doc)
+		}()
 	}
 	if len(pos) > 1 {
 		return r.usageError("apply", fmt.Errorf("give at most one plan file, not %d", len(pos)))
@@ -169,6 +202,7 @@ func (r *run) apply(args []string) int {
 	for i, z := range work {
 		if inEffect[i] {
 			fmt.Fprintf(r.env.Stdout, "zone %s: already in effect (the plan was applied before); nothing to write\n", z.Zone)
+			doc.Zones = append(doc.Zones, applyZoneDoc{Zone: z.Zone, Provider: z.Provider, Changes: len(z.Changes), InEffect: true})
 			continue
 		}
 		pending = append(pending, z)
@@ -187,6 +221,16 @@ func (r *run) apply(args []string) int {
 		results[i] = apply.Zone(ctx, opened[work[i].Provider], work[i])
 		return results[i].Err == nil
 	})
+	if len(p.Excluded) > 0 {
+		doc.Excluded = p.Excluded
+	}
+	for i, z := range work {
+		zd := applyZoneDoc{Zone: z.Zone, Provider: z.Provider, Changes: len(z.Changes), Written: len(results[i].Written), NotStarted: results[i].Zone == nil}
+		if results[i].Err != nil {
+			zd.Error = results[i].Err.Error()
+		}
+		doc.Zones = append(doc.Zones, zd)
+	}
 	failed := false
 	var notStarted []string
 	for i, res := range results {

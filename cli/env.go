@@ -33,6 +33,8 @@ type Env struct {
 	StdinTerminal, StdoutTerminal, StderrTerminal bool
 	// Signals, when not nil, delivers SIGINT and SIGTERM (see interrupt.go).
 	Signals <-chan os.Signal
+	// NoColor is set by --no-color.
+	NoColor bool
 }
 
 // System returns the Env of the running process.
@@ -63,7 +65,7 @@ func isTerminal(f *os.File) bool {
 // color reports whether output may be colored: on a terminal, without NO_COLOR,
 // and not under GitHub Actions.
 func (e Env) color() bool {
-	return e.StdoutTerminal && e.Getenv("NO_COLOR") == "" && !e.actions() && e.Getenv("TERM") != "dumb"
+	return e.StdoutTerminal && !e.NoColor && e.Getenv("NO_COLOR") == "" && !e.actions() && e.Getenv("TERM") != "dumb"
 }
 
 // actions reports whether mailzone runs under GitHub Actions.

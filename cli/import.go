@@ -31,6 +31,7 @@ func (r *run) importCmd(args []string) int {
 	provider := fs.String("provider", "", "the provider of the configuration that serves the zone")
 	zone := fs.String("zone", "", "the zone holding the domains, when it is a parent zone (default: each domain is its zone)")
 	write := fs.Bool("write", false, "insert the imported domains into the configuration file (comments and layout kept; domains already in it are refused)")
+	format := fs.String("format", "yaml", "output format: yaml (configuration to paste) or json (docs/json.md)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return r.usageError("import", err)
@@ -91,6 +92,13 @@ func (r *run) importCmd(args []string) int {
 	}
 	if *write {
 		return r.writeImport(cfg, docs, names)
+	}
+	if *format == "json" {
+		r.jsonMode()(importJSON(docs))
+		return ExitOK
+	}
+	if *format != "yaml" {
+		return r.usageError("import", fmt.Errorf("--format must be yaml or json, not %q", *format))
 	}
 	fmt.Fprintf(r.env.Stdout, "# Imported by mailzone from provider %s. Add the domains below under domains: in\n# %s, then run mailzone plan: it should show no changes.\n", *provider, cfg.File)
 	fmt.Fprint(r.env.Stdout, renderImport(docs))
@@ -733,4 +741,35 @@ func (r *run) loadForImport(path string) *schema.Config {
 		}
 	}
 	return r.load(path)
+}
+
+// importJSON is import's --format json document (docs/json.md): each domain
+// with its fields as YAML values, the fields left out and why, the notes, and
+// the entry as it would be written.
+func importJSON(docs []*importedDomain) any {
+	type field struct {
+		Key         string   `json:"key"`
+		Value       string   `json:"value"`
+		TTL         uint32   `json:"ttl,omitempty"`
+		NotImported string   `json:"not_imported,omitempty"`
+		Notes       []string `json:"notes,omitempty"`
+	}
+	type domain struct {
+		Name   string   `json:"name"`
+		Fields []field  `json:"fields"`
+		Notes  []string `json:"notes,omitempty"`
+		YAML   string   `json:"yaml"`
+	}
+	out := struct {
+		FormatVersion int      `json:"format_version"`
+		Domains       []domain `json:"domains"`
+	}{FormatVersion: JSONVersion, Domains: []domain{}}
+	for _, d := range docs {
+		jd := domain{Name: d.name, Fields: []field{}, Notes: d.notes, YAML: strings.Join(renderEntry(d, 2), "\n") + "\n"}
+		for _, f := range d.fields {
+			jd.Fields = append(jd.Fields, field{Key: f.key, Value: f.value, TTL: f.ttl, NotImported: f.off, Notes: f.notes})
+		}
+		out.Domains = append(out.Domains, jd)
+	}
+	return out
 }

@@ -55,12 +55,29 @@ func (r *run) lint(args []string) int {
 	var domains multi
 	fs.Var(&domains, "d", "limit to this domain (repeatable)")
 	fs.Var(&domains, "domain", "limit to this domain (repeatable)")
+	format := fs.String("format", "text", "output format: text or json (docs/json.md)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return r.usageError("lint", err)
 	}
 	if len(pos) > 0 {
 		return r.usageError("lint", fmt.Errorf("unexpected argument %q", pos[0]))
+	}
+	if *format != "text" && *format != "json" {
+		return r.usageError("lint", fmt.Errorf("--format must be text or json, not %q", *format))
+	}
+	var emit func(any)
+	if *format == "json" {
+		emit = r.jsonMode()
+	}
+	type lintDoc struct {
+		FormatVersion int           `json:"format_version"`
+		Config        string        `json:"config"`
+		Domains       int           `json:"domains"`
+		Offline       bool          `json:"offline"`
+		Errors        int           `json:"errors"`
+		Warnings      int           `json:"warnings"`
+		Findings      []jsonFinding `json:"findings"`
 	}
 	cfg := r.load(*config)
 	if cfg == nil {
@@ -79,6 +96,9 @@ func (r *run) lint(args []string) int {
 	r.diagnostics(due)
 	if *offline {
 		fmt.Fprintf(r.env.Stdout, "%s: %d domain(s), no errors, %d warning(s) (offline checks only)\n", cfg.File, len(ds), len(cfg.Warnings)+len(due))
+		if emit != nil {
+			emit(lintDoc{JSONVersion, cfg.File, len(ds), true, 0, len(cfg.Warnings) + len(due), findingsJSON(append(append(schema.Diagnostics{}, cfg.Warnings...), due...), nil)})
+		}
 		return ExitOK
 	}
 	_, findings, ok := r.lintOnline(context.Background(), cfg, ds, *resolver, defaultParallel)
@@ -88,6 +108,9 @@ func (r *run) lint(args []string) int {
 	errs, warns := lint.Count(findings)
 	warns += len(cfg.Warnings) + len(due)
 	fmt.Fprintf(r.env.Stdout, "%s: %d domain(s), %d error(s), %d warning(s)\n", cfg.File, len(ds), errs, warns)
+	if emit != nil {
+		emit(lintDoc{JSONVersion, cfg.File, len(ds), false, errs, warns, findingsJSON(append(append(schema.Diagnostics{}, cfg.Warnings...), due...), findings)})
+	}
 	if errs > 0 {
 		return ExitError
 	}

@@ -59,6 +59,14 @@ Exit codes: 0 success; 1 error; 2 changes pending (plan --detailed-exitcode), dr
 
 // Main runs the command line args and returns the exit code.
 func Main(args []string, env Env) int {
+	// --no-color anywhere on the line turns colors off, as NO_COLOR does.
+	for i := 0; i < len(args); i++ {
+		if args[i] == "--no-color" || args[i] == "-no-color" {
+			args = append(append([]string(nil), args[:i]...), args[i+1:]...)
+			env.NoColor = true
+			i--
+		}
+	}
 	secrets := []string{}
 	commands := io.Writer(scrubber{w: env.Stdout, secrets: &secrets})
 	if env.actions() {
@@ -165,6 +173,8 @@ type run struct {
 	env Env
 	// stop tracks SIGINT and SIGTERM: see interrupt.go.
 	stop *stopper
+	// verified collects verification results for --format json.
+	verified *[]jsonVerifyZone
 	// commands receives mailzone's own workflow commands (annotations),
 	// bypassing the guard that neutralizes every other line starting "::".
 	commands io.Writer

@@ -197,8 +197,18 @@ func (r *run) verifyAll(cfg *schema.Config, checks []zoneCheck, vf verifyFlags, 
 			verified, ok = false, false
 			failed = append(failed, c.zone)
 			if res == nil {
+				if r.verified != nil {
+					*r.verified = append(*r.verified, verifyJSON(c.zone, nil, err, nil))
+				}
 				continue
 			}
+		}
+		if r.verified != nil {
+			var del fmt.Stringer
+			if dels[i] != nil {
+				del = dels[i]
+			}
+			*r.verified = append(*r.verified, verifyJSON(c.zone, res, err, del))
 		}
 		var b bytes.Buffer
 		switch {
@@ -249,12 +259,27 @@ func (r *run) verify(args []string) int {
 	f.register(fs)
 	var vf verifyFlags
 	vf.register(fs)
+	format := fs.String("format", "text", "output format: text or json (docs/json.md)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return r.usageError("verify", err)
 	}
 	if len(pos) > 0 {
 		return r.usageError("verify", fmt.Errorf("unexpected argument %q", pos[0]))
+	}
+	if *format != "text" && *format != "json" {
+		return r.usageError("verify", fmt.Errorf("--format must be text or json, not %q", *format))
+	}
+	if *format == "json" {
+		emit := r.jsonMode()
+		docs := []jsonVerifyZone{}
+		r.verified = &docs
+		defer func() {
+			emit(struct {
+				FormatVersion int              `json:"format_version"`
+				Zones         []jsonVerifyZone `json:"zones"`
+			}{JSONVersion, docs})
+		}()
 	}
 	cfg := r.load(f.config)
 	if cfg == nil {
