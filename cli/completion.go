@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"github.com/mailzone/mailzone/configedit"
 	"sort"
 	"strings"
 
@@ -138,11 +139,11 @@ func (r *run) profileNames(words []string) []string {
 	if cfg == nil {
 		return nil
 	}
-	edit, err := readConfigEdit(cfg.File)
+	edit, err := configedit.Read(cfg.File)
 	if err != nil {
 		return nil
 	}
-	_, profiles := lookupKey(edit.root, "profiles")
+	_, profiles := configedit.LookupKey(edit.Root, "profiles")
 	var out []string
 	if profiles != nil {
 		for i := 0; i+1 < len(profiles.Content); i += 2 {

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/mailzone/mailzone/configedit"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -347,7 +348,7 @@ func newestAlgorithm(d *schema.Domain) string {
 // directory, and adds the selector (with its created date) to the
 // configuration, in place. On any failure nothing stays written.
 func (r *run) addKey(cfg *schema.Config, domain, sel, alg string, bits int, keyDir string) (*keyFile, []byte, error) {
-	edit, err := readConfigEdit(cfg.File)
+	edit, err := configedit.Read(cfg.File)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -362,9 +363,9 @@ func (r *run) addKey(cfg *schema.Config, domain, sel, alg string, bits int, keyD
 	if err != nil {
 		return nil, nil, err
 	}
-	data, err := edit.addSelector(domain, sel, "{key_file: "+yamlScalar(k.ref)+", created: "+r.now().Format("2006-01-02")+"}")
+	data, err := edit.AddSelector(domain, sel, "{key_file: "+configedit.Scalar(k.ref)+", created: "+r.now().Format("2006-01-02")+"}")
 	if err == nil {
-		_, err = checkEdit(cfg, cfg.File, data, r.env.LookupEnv, domain)
+		_, err = configedit.Check(cfg, cfg.File, data, r.env.LookupEnv, domain)
 	}
 	if err == nil {
 		err = writeScrubbed(cfg.File, data, *r.secrets)
@@ -531,12 +532,12 @@ func (r *run) retire(args []string) int {
 		r.errorf("not retiring %s of %s: no other selector of the domain is ready to sign with (%s); nothing was changed", sel, domain, why)
 		return ExitError
 	}
-	edit, err := readConfigEdit(cfg.File)
+	edit, err := configedit.Read(cfg.File)
 	if err == nil {
 		var data []byte
-		data, err = edit.replaceSelector(domain, sel, "{revoked: true}")
+		data, err = edit.ReplaceSelector(domain, sel, "{revoked: true}")
 		if err == nil {
-			_, err = checkEdit(cfg, cfg.File, data, r.env.LookupEnv, domain)
+			_, err = configedit.Check(cfg, cfg.File, data, r.env.LookupEnv, domain)
 		}
 		if err == nil {
 			err = writeScrubbed(cfg.File, data, *r.secrets)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/mailzone/mailzone/configedit"
 	"io"
 	"os"
 	"path/filepath"
@@ -71,7 +72,7 @@ func saveServed(dir string, m map[string]servedEntry) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(path, append(data, '\n'))
+	return configedit.WriteAtomic(path, append(data, '\n'))
 }
 
 // fingerprint is the SHA-256 of a public key's DER, hex.

@@ -6,6 +6,7 @@ package cli
 
 import (
 	"bytes"
+	"github.com/mailzone/mailzone/configedit"
 	"io"
 	"os"
 	"os/signal"
@@ -157,7 +158,7 @@ func scrubBytes(data []byte, secrets []string) []byte {
 
 // writeScrubbed writes data to path, atomically, without secrets.
 func writeScrubbed(path string, data []byte, secrets []string) error {
-	return writeAtomic(path, scrubBytes(data, secrets))
+	return configedit.WriteAtomic(path, scrubBytes(data, secrets))
 }
 
 // now is the clock of a run: MAILZONE_NOW (RFC 3339) when set, for tests and

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/mailzone/mailzone/configedit"
 	"regexp"
 	"slices"
 	"sort"
@@ -110,19 +111,19 @@ func (r *run) importCmd(args []string) int {
 // the file stays. The edit is checked to load, with every other domain
 // unchanged, before the file is replaced.
 func (r *run) writeImport(cfg *schema.Config, docs []*importedDomain, names []string) int {
-	edit, err := readConfigEdit(cfg.File)
+	edit, err := configedit.Read(cfg.File)
 	if err != nil {
 		r.errorf("%v", err)
 		return ExitError
 	}
-	step := edit.childIndent()
+	step := edit.ChildIndent()
 	var entries [][]string
 	for _, d := range docs {
 		entries = append(entries, renderEntry(d, step))
 	}
-	data, err := edit.addEntries(entries)
+	data, err := edit.AddEntries(entries)
 	if err == nil {
-		_, err = checkEdit(cfg, cfg.File, data, r.env.LookupEnv, names...)
+		_, err = configedit.Check(cfg, cfg.File, data, r.env.LookupEnv, names...)
 	}
 	if err == nil {
 		err = writeScrubbed(cfg.File, data, *r.secrets)
@@ -188,9 +189,9 @@ type importField struct {
 // importDomain turns the records of one domain into configuration fields.
 func importDomain(name, zone, provider string, defaultTTL uint32, sets []rrset.RRset) *importedDomain {
 	d := &importedDomain{name: name}
-	d.head = append(d.head, "provider: "+yamlScalar(provider))
+	d.head = append(d.head, "provider: "+configedit.Scalar(provider))
 	if zone != name {
-		d.head = append(d.head, "zone: "+yamlScalar(zone))
+		d.head = append(d.head, "zone: "+configedit.Scalar(zone))
 	}
 	apex := name + "."
 	idx := rrset.Index(sets)
@@ -226,11 +227,11 @@ func importDomain(name, zone, provider string, defaultTTL uint32, sets []rrset.R
 			parked = true
 		case best.host == ".":
 			f.off = "a null MX beside other MX records is not valid (RFC 7505)"
-			f.value = yamlScalar(".")
+			f.value = configedit.Scalar(".")
 		case best.p == 10:
-			f.value = yamlScalar(strings.TrimSuffix(best.host, "."))
+			f.value = configedit.Scalar(strings.TrimSuffix(best.host, "."))
 		default:
-			f.value = fmt.Sprintf("{host: %s, preference: %d}", yamlScalar(strings.TrimSuffix(best.host, ".")), best.p)
+			f.value = fmt.Sprintf("{host: %s, preference: %d}", configedit.Scalar(strings.TrimSuffix(best.host, ".")), best.p)
 		}
 		if !parked {
 			add(f)
@@ -325,9 +326,9 @@ func importDomain(name, zone, provider string, defaultTTL uint32, sets []rrset.R
 		}
 		if f := simpleTXT(get("default._bimi."+apex, "TXT"), "bimi", regexp.MustCompile(`^v=BIMI1; l=(https://[^; ]+)(?:; a=(https://[^; ]+))?$`), func(m []string) string {
 			if m[2] != "" {
-				return "{logo: " + yamlScalar(m[1]) + ", authority: " + yamlScalar(m[2]) + "}"
+				return "{logo: " + configedit.Scalar(m[1]) + ", authority: " + configedit.Scalar(m[2]) + "}"
 			}
-			return "{logo: " + yamlScalar(m[1]) + "}"
+			return "{logo: " + configedit.Scalar(m[1]) + "}"
 		}); f != nil {
 			add(f)
 		}
@@ -375,7 +376,7 @@ func importDomain(name, zone, provider string, defaultTTL uint32, sets []rrset.R
 func spfValue(text string, notes []string) (string, []string) {
 	rec, err := spf.Parse(text)
 	if err != nil {
-		return yamlScalar(text), append(notes, "not valid SPF: "+err.Error())
+		return configedit.Scalar(text), append(notes, "not valid SPF: "+err.Error())
 	}
 	if rec.String() != text {
 		notes = append(notes, "written in canonical form; the plan rewrites "+strconv.Quote(text))
@@ -383,9 +384,9 @@ func spfValue(text string, notes []string) (string, []string) {
 	spec, ok := spf.FromRecord(rec)
 	if !ok || spec.Render() != rec.String() {
 		if hasTerm(rec, "~all") {
-			return "{raw: " + yamlScalar(rec.String()) + ", allow_softfail: true}", append(notes, "~all is not strict; change it to -all once every sender is listed")
+			return "{raw: " + configedit.Scalar(rec.String()) + ", allow_softfail: true}", append(notes, "~all is not strict; change it to -all once every sender is listed")
 		}
-		return yamlScalar(rec.String()), notes
+		return configedit.Scalar(rec.String()), notes
 	}
 	var parts []string
 	if spec.A {
@@ -411,7 +412,7 @@ func spfValue(text string, notes []string) (string, []string) {
 		notes = append(notes, "~all is not strict; change it to all: fail once every sender is listed")
 	}
 	if spec.Redirect != "" {
-		parts = append(parts, "redirect: "+yamlScalar(spec.Redirect))
+		parts = append(parts, "redirect: "+configedit.Scalar(spec.Redirect))
 	}
 	return "{" + strings.Join(parts, ", ") + "}", notes
 }
@@ -431,7 +432,7 @@ func dmarcValue(text string, notes []string) (value string, _ []string, off stri
 	rec, problems := dmarc.ParsePublished(text)
 	for _, p := range problems {
 		if p.Severity == dmarc.Error {
-			return yamlScalar(text), notes, "not a valid DMARC record: " + p.Error()
+			return configedit.Scalar(text), notes, "not a valid DMARC record: " + p.Error()
 		}
 		if strings.HasPrefix(p.Msg, "no p") {
 			notes = append(notes, p.Msg)
@@ -442,12 +443,12 @@ func dmarcValue(text string, notes []string) (value string, _ []string, off stri
 	}
 	spec, ok := dmarc.FromRecord(rec)
 	if !ok || spec.Render() != rec.String() {
-		return yamlScalar(rec.String()), notes, ""
+		return configedit.Scalar(rec.String()), notes, ""
 	}
 	var parts []string
 	str := func(k, v string) {
 		if v != "" {
-			parts = append(parts, k+": "+yamlScalar(v))
+			parts = append(parts, k+": "+configedit.Scalar(v))
 		}
 	}
 	str("policy", spec.Policy)
@@ -484,7 +485,7 @@ func dkimField(sel string, txt, cname rrset.RRset) *importField {
 	switch {
 	case !cname.Empty():
 		f.ttl = cname.TTL
-		f.value = "{cname: " + yamlScalar(strings.TrimSuffix(cname.Values[0], ".")) + "}"
+		f.value = "{cname: " + configedit.Scalar(strings.TrimSuffix(cname.Values[0], ".")) + "}"
 		if !txt.Empty() {
 			f.notes = append(f.notes, "a TXT record beside the CNAME is not valid DNS; the plan removes it")
 		}
@@ -655,7 +656,7 @@ func renderImport(docs []*importedDomain) string {
 func renderEntry(d *importedDomain, step int) []string {
 	var out []string
 	in1, in2 := strings.Repeat(" ", step), strings.Repeat(" ", 2*step)
-	out = append(out, yamlScalar(d.name)+":")
+	out = append(out, configedit.Scalar(d.name)+":")
 	for _, n := range d.notes {
 		out = append(out, in1+"# "+oneLine(n))
 	}
@@ -680,7 +681,7 @@ func renderEntry(d *importedDomain, step int) []string {
 				}
 				dkimOpen = true
 			}
-			key, indent = yamlScalar(sel), in2
+			key, indent = configedit.Scalar(sel), in2
 		}
 		for _, n := range f.notes {
 			out = append(out, indent+"# "+oneLine(n))
@@ -696,24 +697,10 @@ func renderEntry(d *importedDomain, step int) []string {
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-var plainScalar = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._/-]*$`)
-
-// yamlScalar writes s as a YAML scalar: plain when that reads back as the same
-// string (host names, selectors, keywords), double-quoted otherwise.
-func yamlScalar(s string) string {
-	if plainScalar.MatchString(s) {
-		var n yaml.Node
-		if yaml.Unmarshal([]byte(s), &n) == nil && len(n.Content) == 1 && n.Content[0].Tag == "!!str" && n.Content[0].Value == s {
-			return s
-		}
-	}
-	return strconv.Quote(s)
-}
-
 func yamlList(vs []string) string {
 	out := make([]string, len(vs))
 	for i, v := range vs {
-		out[i] = yamlScalar(v)
+		out[i] = configedit.Scalar(v)
 	}
 	return "[" + strings.Join(out, ", ") + "]"
 }
@@ -730,7 +717,7 @@ func (r *run) loadForImport(path string) *schema.Config {
 	}
 	var root yaml.Node
 	if yaml.Unmarshal(data, &root) == nil && len(root.Content) > 0 {
-		if k, _ := lookupKey(root.Content[0], "domains"); k == nil && root.Content[0].Kind == yaml.MappingNode {
+		if k, _ := configedit.LookupKey(root.Content[0], "domains"); k == nil && root.Content[0].Kind == yaml.MappingNode {
 			cfg, err := schema.Parse(path, append(append([]byte(nil), data...), []byte("\ndomains: {}\n")...), r.env.LookupEnv)
 			if err == nil {
 				for _, p := range cfg.Providers {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/mailzone/mailzone/configedit"
 	"io"
 	"os"
 	"strings"
@@ -159,11 +160,11 @@ func (r *run) onboardOne(o onboardOpts, req onboardReq) (*onboarded, error) {
 	if req.provider != "" && cfg.Provider(req.provider) == nil {
 		return nil, fmt.Errorf("provider %q is not declared in %s (declared: %s); nothing was changed", escape.Short(req.provider), cfg.File, declaredProviders(cfg))
 	}
-	edit, err := readConfigEdit(cfg.File)
+	edit, err := configedit.Read(cfg.File)
 	if err != nil {
 		return nil, err
 	}
-	if _, v := lookupKey(edit.root, "profiles"); v == nil || func() bool { k, _ := lookupKey(v, req.profile); return k == nil }() {
+	if _, v := configedit.LookupKey(edit.Root, "profiles"); v == nil || func() bool { k, _ := configedit.LookupKey(v, req.profile); return k == nil }() {
 		return nil, fmt.Errorf("profile %q is not declared in %s; nothing was changed", escape.Short(req.profile), cfg.File)
 	}
 	// One key, or with --dkim-algorithm both one RSA and one Ed25519
@@ -191,25 +192,25 @@ func (r *run) onboardOne(o onboardOpts, req onboardReq) (*onboarded, error) {
 	fields := func(value func(*newSel) string) []string {
 		var f []string
 		if req.provider != "" {
-			f = append(f, "provider: "+yamlScalar(req.provider))
+			f = append(f, "provider: "+configedit.Scalar(req.provider))
 		}
-		f = append(f, "profile: "+yamlScalar(req.profile), "dkim:")
+		f = append(f, "profile: "+configedit.Scalar(req.profile), "dkim:")
 		for _, ns := range sels {
-			f = append(f, strings.Repeat(" ", edit.childIndent())+yamlScalar(ns.name)+": "+value(ns))
+			f = append(f, strings.Repeat(" ", edit.ChildIndent())+configedit.Scalar(ns.name)+": "+value(ns))
 		}
 		return f
 	}
 	// The edit is checked with the public keys inline, before any key file
 	// exists; the file written later names the same keys through key_file.
-	probe, err := edit.addDomain(domain, fields(func(ns *newSel) string {
+	probe, err := edit.AddDomain(domain, fields(func(ns *newSel) string {
 		pub, _ := publicPEM(ns.key)
 		block, _ := pem.Decode(pub)
-		return "{public_key: " + yamlScalar(base64.StdEncoding.EncodeToString(block.Bytes)) + "}"
+		return "{public_key: " + configedit.Scalar(base64.StdEncoding.EncodeToString(block.Bytes)) + "}"
 	}))
 	if err != nil {
 		return nil, err
 	}
-	after, err := checkEdit(cfg, cfg.File, probe, r.env.LookupEnv, domain)
+	after, err := configedit.Check(cfg, cfg.File, probe, r.env.LookupEnv, domain)
 	if err != nil {
 		return nil, err
 	}
@@ -250,11 +251,11 @@ func (r *run) onboardOne(o onboardOpts, req onboardReq) (*onboarded, error) {
 	for _, ns := range sels[1:] {
 		res.more = append(res.more, ns.k)
 	}
-	data, err := edit.addDomain(domain, fields(func(ns *newSel) string {
-		return "{key_file: " + yamlScalar(ns.k.ref) + ", created: " + r.now().Format("2006-01-02") + "}"
+	data, err := edit.AddDomain(domain, fields(func(ns *newSel) string {
+		return "{key_file: " + configedit.Scalar(ns.k.ref) + ", created: " + r.now().Format("2006-01-02") + "}"
 	}))
 	if err == nil {
-		res.cfg, err = checkEdit(cfg, cfg.File, data, r.env.LookupEnv, domain)
+		res.cfg, err = configedit.Check(cfg, cfg.File, data, r.env.LookupEnv, domain)
 	}
 	if err == nil {
 		err = writeScrubbed(cfg.File, data, *r.secrets)

@@ -1,4 +1,10 @@
-package cli
+// Package configedit edits mailzone.yaml as text, never by re-serializing
+// it: onboard, dkim rotate and retire, and import --write insert or replace
+// lines at the places the yaml.v3 node tree locates, so every other byte of
+// the file (comments, blank lines, quoting, flow and block styles, anchors)
+// stays as the user wrote it. Every edit is loaded again and checked (Check)
+// before it is written (WriteAtomic).
+package configedit
 
 import (
 	"bytes"
@@ -6,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -13,21 +21,16 @@ import (
 	"github.com/mailzone/mailzone/schema"
 )
 
-// The configuration file is edited as text, never re-serialized: new lines are
-// inserted at the end of a block mapping with the indentation of its entries, so
-// every other byte of the file (comments, blank lines, quoting, flow style) stays
-// as the user wrote it. The yaml.v3 node tree only locates the mapping.
-
-// configEdit is a configuration file being edited.
-type configEdit struct {
+// File is a configuration file being edited.
+type File struct {
 	path  string
 	data  []byte
-	root  *yaml.Node // the document's top-level mapping
+	Root  *yaml.Node // the document's top-level mapping
 	eol   string     // the file's line ending
 	lines []string   // data split after each newline
 }
 
-func readConfigEdit(path string) (*configEdit, error) {
+func Read(path string) (*File, error) {
 	data, err := schema.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -39,7 +42,7 @@ func readConfigEdit(path string) (*configEdit, error) {
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("%s: the top level is not a mapping", path)
 	}
-	e := &configEdit{path: path, data: data, root: doc.Content[0], eol: "\n"}
+	e := &File{path: path, data: data, Root: doc.Content[0], eol: "\n"}
 	if bytes.Contains(data, []byte("\r\n")) {
 		e.eol = "\r\n"
 	}
@@ -50,8 +53,8 @@ func readConfigEdit(path string) (*configEdit, error) {
 	return e, nil
 }
 
-// lookup returns the key and value nodes of key in mapping m.
-func lookupKey(m *yaml.Node, key string) (*yaml.Node, *yaml.Node) {
+// LookupKey returns the key and value nodes of key in mapping m.
+func LookupKey(m *yaml.Node, key string) (*yaml.Node, *yaml.Node) {
 	if m == nil || m.Kind != yaml.MappingNode {
 		return nil, nil
 	}
@@ -79,7 +82,7 @@ func isBlankOrComment(line string) bool {
 // least as deep as its keys (a commented-out entry), but before blank lines and
 // less indented comments that introduce what follows. firstLine is the 1-based
 // line of the mapping's first key and indent its column minus one.
-func (e *configEdit) blockEnd(firstLine, indent int) int {
+func (e *File) blockEnd(firstLine, indent int) int {
 	end := firstLine // index after the first key's line
 	for i := firstLine; i < len(e.lines); i++ {
 		l := e.lines[i]
@@ -99,7 +102,7 @@ func (e *configEdit) blockEnd(firstLine, indent int) int {
 
 // insert returns the file with lines (without line endings) inserted before
 // line index at, and checks that removing them gives the file back.
-func (e *configEdit) insert(at int, lines []string) ([]byte, error) {
+func (e *File) insert(at int, lines []string) ([]byte, error) {
 	var ins strings.Builder
 	for _, l := range lines {
 		ins.WriteString(l + e.eol)
@@ -117,10 +120,10 @@ func (e *configEdit) insert(at int, lines []string) ([]byte, error) {
 	return []byte(out), nil
 }
 
-// childIndent guesses the indentation step of nested mappings from the file:
+// ChildIndent guesses the indentation step of nested mappings from the file:
 // the distance between a domain's key and its first field, else 2.
-func (e *configEdit) childIndent() int {
-	_, domains := lookupKey(e.root, "domains")
+func (e *File) ChildIndent() int {
+	_, domains := LookupKey(e.Root, "domains")
 	if domains != nil && domains.Kind == yaml.MappingNode && domains.Style&yaml.FlowStyle == 0 {
 		for i := 0; i+1 < len(domains.Content); i += 2 {
 			k, v := domains.Content[i], domains.Content[i+1]
@@ -129,7 +132,7 @@ func (e *configEdit) childIndent() int {
 			}
 		}
 	}
-	for _, n := range e.root.Content {
+	for _, n := range e.Root.Content {
 		if n.Kind == yaml.MappingNode && n.Style&yaml.FlowStyle == 0 && len(n.Content) > 0 && n.Content[0].Column > 1 {
 			return n.Content[0].Column - 1
 		}
@@ -137,11 +140,11 @@ func (e *configEdit) childIndent() int {
 	return 2
 }
 
-// addEntries inserts whole domain entries (each its key line at indent 0 and
+// AddEntries inserts whole domain entries (each its key line at indent 0 and
 // its lines below, indented with the file's step) at the end of the domains:
 // mapping, creating "domains:" at the end of the file when there is none.
-func (e *configEdit) addEntries(entries [][]string) ([]byte, error) {
-	key, domains := lookupKey(e.root, "domains")
+func (e *File) AddEntries(entries [][]string) ([]byte, error) {
+	key, domains := LookupKey(e.Root, "domains")
 	var lines []string
 	indent := func(n int) {
 		pad := strings.Repeat(" ", n)
@@ -153,7 +156,7 @@ func (e *configEdit) addEntries(entries [][]string) ([]byte, error) {
 	}
 	switch {
 	case key == nil:
-		step := e.childIndent()
+		step := e.ChildIndent()
 		lines = append(lines, "domains:")
 		indent(step)
 		at := len(e.lines)
@@ -163,7 +166,7 @@ func (e *configEdit) addEntries(entries [][]string) ([]byte, error) {
 		indent(first.Column - 1)
 		return e.insert(e.blockEnd(first.Line, first.Column-1), lines)
 	case domains.Kind == yaml.ScalarNode && domains.Tag == "!!null" && strings.TrimSpace(strings.SplitN(e.lines[key.Line-1], ":", 2)[1]) == "":
-		indent(key.Column - 1 + e.childIndent())
+		indent(key.Column - 1 + e.ChildIndent())
 		return e.insert(e.blockEnd(key.Line, key.Column), lines)
 	case domains.Kind == yaml.MappingNode && len(domains.Content) == 0 && key.Line == domains.Line:
 		// "domains: {}": the {} goes, the entries follow on the next lines.
@@ -176,23 +179,23 @@ func (e *configEdit) addEntries(entries [][]string) ([]byte, error) {
 		e2 := *e
 		e2.lines = append(append(append([]string(nil), e.lines[:key.Line-1]...), strings.TrimRight(l[:i], " ")+l[i+2:]), e.lines[key.Line:]...)
 		e2.data = []byte(strings.Join(e2.lines, ""))
-		indent(key.Column - 1 + e.childIndent())
+		indent(key.Column - 1 + e.ChildIndent())
 		return e2.insert(key.Line, lines)
 	}
 	return nil, fmt.Errorf("%s: domains: is written in flow style ({...}); write it as a block mapping to let mailzone add domains", e.path)
 }
 
-// addDomain inserts a domain entry (its field lines, unindented) at the end of
+// AddDomain inserts a domain entry (its field lines, unindented) at the end of
 // the domains: mapping.
-func (e *configEdit) addDomain(name string, fields []string) ([]byte, error) {
-	key, domains := lookupKey(e.root, "domains")
+func (e *File) AddDomain(name string, fields []string) ([]byte, error) {
+	key, domains := LookupKey(e.Root, "domains")
 	if key == nil {
 		return nil, fmt.Errorf("%s has no domains: mapping", e.path)
 	}
-	step := e.childIndent()
+	step := e.ChildIndent()
 	entry := func(indent int) []string {
 		pad := strings.Repeat(" ", indent)
-		out := []string{pad + yamlScalar(name) + ":"}
+		out := []string{pad + Scalar(name) + ":"}
 		for _, f := range fields {
 			out = append(out, pad+strings.Repeat(" ", step)+f)
 		}
@@ -222,14 +225,14 @@ func (e *configEdit) addDomain(name string, fields []string) ([]byte, error) {
 	return nil, fmt.Errorf("%s: domains: is written in flow style ({...}); write it as a block mapping to let mailzone add domains", e.path)
 }
 
-// addSelector inserts a DKIM selector entry (sel, and its value in flow
+// AddSelector inserts a DKIM selector entry (sel, and its value in flow
 // style) into a domain's dkim mapping, adding the mapping when the domain has
 // none. Block and flow styles are both edited in place; a domain or dkim
 // mapping that is an alias of an anchor is refused, since the edit would
 // change every domain that shares it.
-func (e *configEdit) addSelector(domain, sel, value string) ([]byte, error) {
-	_, domains := lookupKey(e.root, "domains")
-	dk, dv := lookupKey(domains, domain)
+func (e *File) AddSelector(domain, sel, value string) ([]byte, error) {
+	_, domains := LookupKey(e.Root, "domains")
+	dk, dv := LookupKey(domains, domain)
 	if dk == nil {
 		return nil, fmt.Errorf("domain %s is not in %s", domain, e.path)
 	}
@@ -239,8 +242,8 @@ func (e *configEdit) addSelector(domain, sel, value string) ([]byte, error) {
 	if dv.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("%s:%d: domain %s has no mapping of fields to add a selector to", e.path, dk.Line, domain)
 	}
-	line := yamlScalar(sel) + ": " + value
-	kk, kv := lookupKey(dv, "dkim")
+	line := Scalar(sel) + ": " + value
+	kk, kv := LookupKey(dv, "dkim")
 	if kk != nil && kv.Kind == yaml.AliasNode {
 		return nil, fmt.Errorf("%s:%d: the dkim mapping of %s is the alias *%s, shared with the anchor's other users; write the selectors out for this domain to add one to it alone", e.path, kv.Line, domain, kv.Value)
 	}
@@ -271,14 +274,14 @@ func (e *configEdit) addSelector(domain, sel, value string) ([]byte, error) {
 	return nil, fmt.Errorf("%s: the dkim entry of %s is not a mapping of selectors; add the selector by hand", e.path, domain)
 }
 
-// replaceSelector replaces the value of one DKIM selector of a domain with
+// ReplaceSelector replaces the value of one DKIM selector of a domain with
 // value (a flow mapping), keeping the key, its position and any comment
 // after it. A selector whose value is shared through an anchor is refused.
-func (e *configEdit) replaceSelector(domain, sel, value string) ([]byte, error) {
-	_, domains := lookupKey(e.root, "domains")
-	_, dv := lookupKey(domains, domain)
-	_, kv := lookupKey(dv, "dkim")
-	sk, sv := lookupKey(kv, sel)
+func (e *File) ReplaceSelector(domain, sel, value string) ([]byte, error) {
+	_, domains := LookupKey(e.Root, "domains")
+	_, dv := LookupKey(domains, domain)
+	_, kv := LookupKey(dv, "dkim")
+	sk, sv := LookupKey(kv, sel)
 	if sk == nil {
 		return nil, fmt.Errorf("%s: selector %s of %s not found", e.path, sel, domain)
 	}
@@ -296,7 +299,7 @@ func (e *configEdit) replaceSelector(domain, sel, value string) ([]byte, error) 
 		// A block mapping: from its first key to the end of its block.
 		first := sv.Content[0]
 		stop := e.blockEnd(first.Line, first.Column-1)
-		out := strings.Join(e.lines[:sk.Line-1], "") + e.lines[sk.Line-1][:sk.Column-1] + yamlScalar(sel) + ": " + value + e.eol + strings.Join(e.lines[stop:], "")
+		out := strings.Join(e.lines[:sk.Line-1], "") + e.lines[sk.Line-1][:sk.Column-1] + Scalar(sel) + ": " + value + e.eol + strings.Join(e.lines[stop:], "")
 		return []byte(out), nil
 	}
 	if start < 0 || end < 0 {
@@ -307,7 +310,7 @@ func (e *configEdit) replaceSelector(domain, sel, value string) ([]byte, error) 
 
 // insertFlow inserts text just before the closing brace of the flow mapping
 // that starts at node n.
-func (e *configEdit) insertFlow(n *yaml.Node, text string) ([]byte, error) {
+func (e *File) insertFlow(n *yaml.Node, text string) ([]byte, error) {
 	start := e.offset(n.Line, n.Column)
 	end := flowClose(string(e.data), start)
 	if start < 0 || end < 0 {
@@ -329,7 +332,7 @@ func (e *configEdit) insertFlow(n *yaml.Node, text string) ([]byte, error) {
 }
 
 // offset returns the byte offset of a 1-based line and (rune) column.
-func (e *configEdit) offset(line, col int) int {
+func (e *File) offset(line, col int) int {
 	if line < 1 || line > len(e.lines) {
 		return -1
 	}
@@ -392,11 +395,11 @@ func flowClose(data string, start int) int {
 	return -1
 }
 
-// checkEdit loads the edited configuration and checks that every domain but
+// Check loads the edited configuration and checks that every domain but
 // the one edited resolves to exactly what it did before: the same provider,
 // zone and records. Positions are not compared: an insertion moves every
 // line after it.
-func checkEdit(before *schema.Config, path string, data []byte, env func(string) (string, bool), edited ...string) (*schema.Config, error) {
+func Check(before *schema.Config, path string, data []byte, env func(string) (string, bool), edited ...string) (*schema.Config, error) {
 	after, err := schema.Parse(path, data, env)
 	if err != nil {
 		return nil, err
@@ -441,9 +444,9 @@ func sameResolved(a, b *schema.Domain) bool {
 	return true
 }
 
-// writeAtomic replaces path with data: a temporary file in the same directory,
+// WriteAtomic replaces path with data: a temporary file in the same directory,
 // synced, then renamed over it, with the old file's permissions.
-func writeAtomic(path string, data []byte) error {
+func WriteAtomic(path string, data []byte) error {
 	mode := os.FileMode(0o644)
 	if st, err := os.Stat(path); err == nil {
 		mode = st.Mode().Perm()
@@ -470,4 +473,18 @@ func writeAtomic(path string, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+var plainScalar = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._/-]*$`)
+
+// Scalar writes s as a YAML scalar: plain when that reads back as the same
+// string (host names, selectors, keywords), double-quoted otherwise.
+func Scalar(s string) string {
+	if plainScalar.MatchString(s) {
+		var n yaml.Node
+		if yaml.Unmarshal([]byte(s), &n) == nil && len(n.Content) == 1 && n.Content[0].Tag == "!!str" && n.Content[0].Value == s {
+			return s
+		}
+	}
+	return strconv.Quote(s)
 }
