@@ -559,4 +559,3 @@ func yamlList(vs []string) string {
 	}
 	return "[" + strings.Join(out, ", ") + "]"
 }
-
