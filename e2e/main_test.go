@@ -4,7 +4,7 @@
 // it: injected provider faults, SIGKILL mid-apply, randomized zones and desired
 // states, a corpus of broken input, sentinel secrets, and concurrent applies.
 //
-// The whole package runs in well under a minute and a half on two cores. Longer
+// The whole package runs in about two minutes on two cores. Longer
 // runs are opt-in:
 //
 //	MAILZONE_LONG=1 go test ./e2e            # more kills, more property iterations
