@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"flag"
 	"fmt"
+	"github.com/mailzone/mailzone/fleet"
 	"strings"
 
 	"github.com/mailzone/mailzone/apply"
@@ -86,13 +87,13 @@ func (r *run) apply(args []string) (code int) {
 		if cfg == nil {
 			return ExitError
 		}
-		ts := []*target{}
+		ts := []*fleet.Target{}
 		for _, z := range saved.Zones {
 			if cfg.Provider(z.Provider) == nil {
 				r.errorf("the plan uses provider %q, which %s does not declare; nothing was changed", z.Provider, cfg.File)
 				return ExitError
 			}
-			ts = append(ts, &target{zone: z.Zone, provider: z.Provider})
+			ts = append(ts, &fleet.Target{Zone: z.Zone, Provider: z.Provider})
 		}
 		share, err := f.fleet.share()
 		if err != nil {
@@ -103,7 +104,7 @@ func (r *run) apply(args []string) (code int) {
 			fmt.Fprintln(r.env.Stderr, "mailzone: nothing was changed")
 			return ExitError
 		}
-		prepare(ctx, ts, opened)
+		fleet.Prepare(ctx, ts, opened)
 		p = saved
 	} else {
 		c, ts, o, ok := r.prepare(f)
@@ -111,7 +112,7 @@ func (r *run) apply(args []string) (code int) {
 			return ExitError
 		}
 		cfg, opened = c, o
-		p = makePlan(ctx, cfg, ts, opened, f.fleet.parallel, r.newProgress("plan", len(ts)), r.stop)
+		p = fleet.Read(ctx, cfg, ts, opened, f.fleet.parallel, r.newProgress("plan", len(ts)), r.stop.Stopped, func() string { return signalName(r.stop.signal()) })
 		if r.stop.Stopped() {
 			fmt.Fprintln(r.env.Stderr, "mailzone: stopped while planning; nothing was written")
 			return r.stop.exitCode()
@@ -173,7 +174,7 @@ func (r *run) apply(args []string) (code int) {
 		checkWork = 0
 	}
 	inEffect := make([]bool, len(work))
-	forEach(checkWork, f.fleet.parallel, r.newProgress("check", len(work)), func(i int) bool {
+	fleet.ForEach(checkWork, f.fleet.parallel, r.newProgress("check", len(work)), nil, func(i int) bool {
 		z := work[i]
 		changed, done, err := apply.Check(ctx, opened[z.Provider], z)
 		if err != nil {
@@ -217,7 +218,7 @@ func (r *run) apply(args []string) (code int) {
 		return r.stop.exitCode()
 	}
 	results := make([]apply.Result, len(work))
-	forEachUntil(len(work), f.fleet.parallel, r.newProgress("apply", len(work)), r.stop.Stopped, func(i int) bool {
+	fleet.ForEach(len(work), f.fleet.parallel, r.newProgress("apply", len(work)), r.stop.Stopped, func(i int) bool {
 		results[i] = apply.Zone(ctx, opened[work[i].Provider], work[i])
 		return results[i].Err == nil
 	})

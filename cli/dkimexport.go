@@ -3,6 +3,7 @@ package cli
 import (
 	"flag"
 	"fmt"
+	"github.com/mailzone/mailzone/fleet"
 	"os"
 	"path/filepath"
 	"sort"
@@ -42,14 +43,14 @@ func (r *run) dkimExport(args []string) int {
 	if cfg == nil {
 		return ExitError
 	}
-	ts, err := targets(cfg, f.domains)
+	ts, err := fleet.Targets(cfg, f.domains)
 	if err != nil {
 		r.errorf("%v", err)
 		return ExitError
 	}
 	var ds []*schema.Domain
 	for _, t := range ts {
-		ds = append(ds, t.domains...)
+		ds = append(ds, t.Domains...)
 	}
 	sts, err := r.dkimStatuses(r.stop.soft, cfg, ds, vf, f.resolver)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"github.com/mailzone/mailzone/configedit"
+	"github.com/mailzone/mailzone/fleet"
 	"io"
 	"os"
 	"path/filepath"
@@ -281,14 +282,14 @@ func (r *run) dkimStatus(args []string) int {
 	if cfg == nil {
 		return ExitError
 	}
-	ts, err := targets(cfg, f.domains)
+	ts, err := fleet.Targets(cfg, f.domains)
 	if err != nil {
 		r.errorf("%v", err)
 		return ExitError
 	}
 	var ds []*schema.Domain
 	for _, t := range ts {
-		ds = append(ds, t.domains...)
+		ds = append(ds, t.Domains...)
 	}
 	sts, err := r.dkimStatuses(r.stop.soft, cfg, ds, vf, f.resolver)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/mailzone/mailzone/fleet"
 	"time"
 
 	"github.com/mailzone/mailzone/lint"
@@ -83,14 +84,14 @@ func (r *run) lint(args []string) int {
 	if cfg == nil {
 		return ExitError
 	}
-	ts, err := targets(cfg, domains)
+	ts, err := fleet.Targets(cfg, domains)
 	if err != nil {
 		r.errorf("%v", err)
 		return ExitError
 	}
 	var ds []*schema.Domain
 	for _, t := range ts {
-		ds = append(ds, t.domains...)
+		ds = append(ds, t.Domains...)
 	}
 	due := rotationWarnings(ds, r.now())
 	r.diagnostics(due)

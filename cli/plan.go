@@ -5,69 +5,27 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"sort"
-	"strings"
+	"github.com/mailzone/mailzone/fleet"
 
 	"github.com/mailzone/mailzone/plan"
 	"github.com/mailzone/mailzone/providers"
 	"github.com/mailzone/mailzone/schema"
 )
 
-// target is one zone at one provider instance, with the domains it holds.
-type target struct {
-	zone     string
-	provider string
-	domains  []*schema.Domain
-}
-
-// targets groups the selected domains by provider and zone, sorted.
-func targets(cfg *schema.Config, only []string) ([]*target, error) {
-	want := map[string]bool{}
-	for _, d := range only {
-		name := strings.ToLower(strings.TrimSuffix(d, "."))
-		if cfg.Domain(name) == nil {
-			return nil, fmt.Errorf("domain %s is not in %s", name, cfg.File)
-		}
-		want[name] = true
-	}
-	index := map[string]*target{}
-	var out []*target
-	for _, d := range cfg.Domains {
-		if len(want) > 0 && !want[d.Name] {
-			continue
-		}
-		key := d.Provider + "\x00" + d.Zone
-		t, ok := index[key]
-		if !ok {
-			t = &target{zone: d.Zone, provider: d.Provider}
-			index[key] = t
-			out = append(out, t)
-		}
-		t.domains = append(t.domains, d)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].zone != out[j].zone {
-			return out[i].zone < out[j].zone
-		}
-		return out[i].provider < out[j].provider
-	})
-	return out, nil
-}
-
 // openProviders opens every provider the targets use, once each. Unset
 // environment variables of a used provider are reported here, before any request.
-func (r *run) openProviders(cfg *schema.Config, ts []*target, share float64) (map[string]providers.Provider, bool) {
+func (r *run) openProviders(cfg *schema.Config, ts []*fleet.Target, share float64) (map[string]providers.Provider, bool) {
 	out := map[string]providers.Provider{}
 	ok := true
 	for _, t := range ts {
-		if _, done := out[t.provider]; done {
+		if _, done := out[t.Provider]; done {
 			continue
 		}
-		pc := cfg.Provider(t.provider)
+		pc := cfg.Provider(t.Provider)
 		if len(pc.Unset) > 0 {
 			r.diagnostics(pc.Unset)
 			ok = false
-			out[t.provider] = nil
+			out[t.Provider] = nil
 			continue
 		}
 		p, err := providers.Open(providers.Config{Name: pc.Name, Type: pc.Type, Settings: pc.SettingValues(), Dir: cfg.Dir, RateShare: share})
@@ -75,72 +33,9 @@ func (r *run) openProviders(cfg *schema.Config, ts []*target, share float64) (ma
 			r.errorf("%v", err)
 			ok = false
 		}
-		out[t.provider] = p
+		out[t.Provider] = p
 	}
 	return out, ok
-}
-
-// makePlan reads every target zone once and diffs it, parallel zones at a
-// time; the plan lists zones in target order whatever the timing.
-func makePlan(ctx context.Context, cfg *schema.Config, ts []*target, opened map[string]providers.Provider, parallel int, prog *progress, stop *stopper) *plan.Plan {
-	p := &plan.Plan{FormatVersion: plan.FormatVersion, Config: cfg.File, Zones: make([]*plan.Zone, len(ts))}
-	prepare(ctx, ts, opened)
-	defer func() {
-		// Zones an interruption kept from being read are errors of the plan.
-		for i, t := range ts {
-			if p.Zones[i] == nil {
-				z := plan.Diff(t.zone, t.provider, t.domains, nil)
-				z.Changes, z.Unmanaged, z.Read = []plan.Change{}, nil, []plan.Fingerprint{}
-				z.Error = "not read: " + signalName(stop.signal())
-				p.Zones[i] = z
-			}
-		}
-	}()
-	forEachUntil(len(ts), parallel, prog, stop.Stopped, func(i int) bool {
-		t := ts[i]
-		observed, err := opened[t.provider].Records(ctx, t.zone)
-		if err != nil {
-			z := plan.Diff(t.zone, t.provider, t.domains, nil)
-			z.Changes, z.Unmanaged, z.Read = []plan.Change{}, nil, []plan.Fingerprint{}
-			z.Error = err.Error()
-			p.Zones[i] = z
-			return false
-		}
-		p.Zones[i] = plan.Diff(t.zone, t.provider, t.domains, observed)
-		return true
-	})
-	return p
-}
-
-// withoutDomains drops the named domains from targets, and targets left empty.
-func withoutDomains(ts []*target, drop map[string]bool) []*target {
-	var out []*target
-	for _, t := range ts {
-		var keep []*schema.Domain
-		for _, d := range t.domains {
-			if !drop[d.Name] {
-				keep = append(keep, d)
-			}
-		}
-		if len(keep) > 0 {
-			out = append(out, &target{zone: t.zone, provider: t.provider, domains: keep})
-		}
-	}
-	return out
-}
-
-// prepare lets each provider that can find many zones at once do so, before
-// the zones are read one by one.
-func prepare(ctx context.Context, ts []*target, opened map[string]providers.Provider) {
-	zones := map[string][]string{}
-	for _, t := range ts {
-		zones[t.provider] = append(zones[t.provider], t.zone)
-	}
-	for name, zs := range zones {
-		if p, ok := opened[name].(providers.Preparer); ok {
-			p.Prepare(ctx, zs)
-		}
-	}
 }
 
 // planFlags are the flags plan and apply share.
@@ -163,12 +58,12 @@ func (f *planFlags) register(fs *flag.FlagSet) {
 }
 
 // prepare loads the configuration, selects targets and opens their providers.
-func (r *run) prepare(f planFlags) (*schema.Config, []*target, map[string]providers.Provider, bool) {
+func (r *run) prepare(f planFlags) (*schema.Config, []*fleet.Target, map[string]providers.Provider, bool) {
 	cfg := r.load(f.config)
 	if cfg == nil {
 		return nil, nil, nil, false
 	}
-	ts, err := targets(cfg, f.domains)
+	ts, err := fleet.Targets(cfg, f.domains)
 	if err == nil {
 		ts, err = f.fleet.inShard(ts)
 	}
@@ -183,7 +78,7 @@ func (r *run) prepare(f planFlags) (*schema.Config, []*target, map[string]provid
 	if !f.offline {
 		var ds []*schema.Domain
 		for _, t := range ts {
-			ds = append(ds, t.domains...)
+			ds = append(ds, t.Domains...)
 		}
 		bad, findings, ok := r.lintOnline(context.Background(), cfg, ds, f.resolver, f.fleet.parallel)
 		r.findings = findings
@@ -191,7 +86,7 @@ func (r *run) prepare(f planFlags) (*schema.Config, []*target, map[string]provid
 			return nil, nil, nil, false
 		}
 		if len(bad) > 0 {
-			ts = withoutDomains(ts, bad)
+			ts = fleet.WithoutDomains(ts, bad)
 			r.excluded = exclusions(bad, findings)
 		}
 	}
@@ -226,7 +121,7 @@ func (r *run) plan(args []string) int {
 	if !ok {
 		return ExitError
 	}
-	p := makePlan(r.stop.hard, cfg, ts, opened, f.fleet.parallel, r.newProgress("plan", len(ts)), r.stop)
+	p := fleet.Read(r.stop.hard, cfg, ts, opened, f.fleet.parallel, r.newProgress("plan", len(ts)), r.stop.Stopped, func() string { return signalName(r.stop.signal()) })
 	p.Excluded = r.excluded
 	switch *format {
 	case "json":

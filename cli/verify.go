@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/mailzone/mailzone/fleet"
 	"strings"
 	"time"
 
@@ -74,14 +75,14 @@ func field(z *plan.Zone, domain, f string) string {
 }
 
 // checksFromConfig verifies the whole desired state of the targets.
-func checksFromConfig(ts []*target) []zoneCheck {
+func checksFromConfig(ts []*fleet.Target) []zoneCheck {
 	var out []zoneCheck
 	for _, t := range ts {
-		c := zoneCheck{zone: t.zone, domain: t.domains[0]}
-		for _, d := range t.domains {
+		c := zoneCheck{zone: t.Zone, domain: t.Domains[0]}
+		for _, d := range t.Domains {
 			for _, rec := range d.Records() {
 				f := rec.Field
-				if len(t.domains) > 1 {
+				if len(t.Domains) > 1 {
 					f = d.Name + " " + f
 				}
 				c.records = append(c.records, verify.Record{Field: f, Set: rec.Set, Owns: rec.Owns})
@@ -152,7 +153,7 @@ func (r *run) verifyAll(cfg *schema.Config, checks []zoneCheck, vf verifyFlags, 
 	dels := make([]*verify.Delegation, len(checks))
 	prog := r.newProgress("verify", len(checks))
 	live := len(checks) == 1 && r.env.StderrTerminal
-	forEach(len(checks), max(parallel, min(len(checks), maxVerifyParallel)), prog, func(i int) bool {
+	fleet.ForEach(len(checks), max(parallel, min(len(checks), maxVerifyParallel)), prog, nil, func(i int) bool {
 		c := checks[i]
 		o := vf.options(cfg, c.domain, resolver)
 		o.ProviderNameservers = c.providerNS
@@ -285,7 +286,7 @@ func (r *run) verify(args []string) int {
 	if cfg == nil {
 		return ExitError
 	}
-	ts, err := targets(cfg, f.domains)
+	ts, err := fleet.Targets(cfg, f.domains)
 	if err == nil {
 		ts, err = f.fleet.inShard(ts)
 	}
@@ -310,19 +311,19 @@ func (r *run) verify(args []string) int {
 // providerNameservers asks each provider that can tell which nameservers it
 // assigned to each zone. It is best effort: a provider that cannot be opened
 // (credentials not set) is skipped, since verify itself needs no credentials.
-func (r *run) providerNameservers(cfg *schema.Config, ts []*target, checks []zoneCheck) {
+func (r *run) providerNameservers(cfg *schema.Config, ts []*fleet.Target, checks []zoneCheck) {
 	opened := map[string]providers.Provider{}
 	for i, t := range ts {
-		p, done := opened[t.provider]
+		p, done := opened[t.Provider]
 		if !done {
-			pc := cfg.Provider(t.provider)
+			pc := cfg.Provider(t.Provider)
 			if pc != nil && len(pc.Unset) == 0 {
 				p, _ = providers.Open(providers.Config{Name: pc.Name, Type: pc.Type, Settings: pc.SettingValues(), Dir: cfg.Dir})
 			}
-			opened[t.provider] = p
+			opened[t.Provider] = p
 		}
 		if l, ok := p.(providers.NameserverLister); ok {
-			checks[i].providerNS, _ = l.Nameservers(context.Background(), t.zone)
+			checks[i].providerNS, _ = l.Nameservers(context.Background(), t.Zone)
 		}
 	}
 }
