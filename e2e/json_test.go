@@ -9,7 +9,10 @@ import (
 	"testing"
 )
 
-var tmpPath = regexp.MustCompile(`/tmp/[^"\s]*?/0\d\d/`)
+var (
+	tmpPath        = regexp.MustCompile(`/tmp/[^"\s]*?/0\d\d/`)
+	delegationLine = regexp.MustCompile(`(?m)^ *"delegation": .*\n`)
+)
 
 // TestJSONGolden pins the JSON documents of lint, import, apply and verify
 // (docs/json.md): each is one document on stdout with format_version 1, and
@@ -44,7 +47,8 @@ func TestJSONGolden(t *testing.T) {
 		if doc["format_version"] != float64(1) {
 			t.Errorf("%s: format_version %v", c.name, doc["format_version"])
 		}
-		got := tmpPath.ReplaceAllString(r.stdout, "$$DIR/")
+		// The delegation report depends on the machine's resolver.
+		got := delegationLine.ReplaceAllString(tmpPath.ReplaceAllString(r.stdout, "$$DIR/"), "")
 		golden := filepath.Join("testdata", "json", c.name+".json")
 		if *update {
 			os.WriteFile(golden, []byte(got), 0o644)
