@@ -73,6 +73,7 @@ providers:
   lab: {type: rfc2136, server: %q, key_name: %s, key_algorithm: %s, key: "${TSIG_SECRET}"}
 defaults:
   provider: lab
+  resolver: "127.0.0.1:1"   # no resolver: the same on every machine
   verify: {nameservers: [%q, %q]}
 domains:
   contoso.com:
@@ -170,6 +171,7 @@ providers:
   lab: {type: rfc2136, server: %q, key_name: %s, key_algorithm: %s, key: "${TSIG_SECRET}"}
 defaults:
   provider: lab
+  resolver: "127.0.0.1:1"
   verify: {nameservers: [%q]}
 domains:
   fabrikam.com:
