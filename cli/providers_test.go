@@ -11,6 +11,7 @@ import (
 	"github.com/mailzone/mailzone/bindtest"
 	"github.com/mailzone/mailzone/providers"
 	"github.com/mailzone/mailzone/providers/cloudflare/fakecf"
+	"github.com/mailzone/mailzone/providers/powerdns/pdnstest"
 	"github.com/mailzone/mailzone/providers/providertest"
 	"github.com/mailzone/mailzone/providers/route53/fakeroute53"
 	"github.com/mailzone/mailzone/rrset"
@@ -95,6 +96,11 @@ func backends() []backend {
 			s := bindtest.StartPrimary(t, bindtest.Options{Zone: zone, Records: seed})
 			return fmt.Sprintf("{type: rfc2136, server: %q, key_name: %q, key_algorithm: %q, key: \"${TSIG_SECRET}\"}", s.Addr, s.Key.Name, s.Key.Algorithm),
 				map[string]string{"TSIG_SECRET": s.Key.Secret, "NAMESERVER": s.Addr}
+		}},
+		{"powerdns", func(t *testing.T, zone string, seed []rrset.RRset) (string, map[string]string) {
+			s := pdnstest.Start(t)
+			s.Zone(t, zone, seed)
+			return s.Block(), map[string]string{"PDNS_API_KEY": pdnstest.APIKey, "NAMESERVER": s.DNS}
 		}},
 	}
 }
