@@ -11,7 +11,6 @@ import (
 	"github.com/mailzone/mailzone/rrset"
 )
 
-
 // open opens the provider against s, as a configuration would.
 func open(t *testing.T, s *pdnstest.Server, key string) *Provider {
 	t.Helper()
