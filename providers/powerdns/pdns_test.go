@@ -59,3 +59,12 @@ func TestErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestNameservers(t *testing.T) {
+	srv := pdnstest.Start(t)
+	srv.Zone(t, "contoso.com", nil)
+	ns, err := open(t, srv, pdnstest.APIKey).Nameservers(context.Background(), "contoso.com")
+	if err != nil || len(ns) != 1 || ns[0] != "ns1.dnshost.example.net." {
+		t.Errorf("Nameservers = %v, %v", ns, err)
+	}
+}

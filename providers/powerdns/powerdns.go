@@ -218,3 +218,19 @@ func (p *Provider) Apply(ctx context.Context, zone string, edits []rrset.Edit) (
 	}
 	return len(edits), nil
 }
+
+// Nameservers returns the NS set the zone holds at its apex on the server,
+// for verify's delegation report. It implements [providers.NameserverLister].
+func (p *Provider) Nameservers(ctx context.Context, zone string) ([]string, error) {
+	sets, err := p.Records(ctx, zone)
+	if err != nil {
+		return nil, err
+	}
+	apex := rrset.Absolute(zone, ".")
+	for _, s := range sets {
+		if s.Name == apex && s.Type == "NS" {
+			return s.Values, nil
+		}
+	}
+	return nil, nil
+}
