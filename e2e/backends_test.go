@@ -12,6 +12,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/mailzone/mailzone/bindtest"
+	"github.com/mailzone/mailzone/providers/powerdns/pdnstest"
 	"github.com/mailzone/mailzone/providers/cloudflare/fakecf"
 	"github.com/mailzone/mailzone/providers/route53/fakeroute53"
 	"github.com/mailzone/mailzone/rrset"
@@ -45,7 +46,7 @@ type backend struct {
 }
 
 func backends() []backend {
-	return []backend{{"zonefile", seedZonefile}, {"cloudflare", seedCloudflare}, {"route53", seedRoute53}, {"rfc2136", seedBIND}}
+	return []backend{{"zonefile", seedZonefile}, {"cloudflare", seedCloudflare}, {"route53", seedRoute53}, {"rfc2136", seedBIND}, {"powerdns", seedPowerDNS}}
 }
 
 // zoneFileText renders seed as a zone file, one record a line, and returns the
@@ -266,4 +267,27 @@ func exacts(recs []rec) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+func seedPowerDNS(t *testing.T, dir, zone string, seed []rrset.RRset) *store {
+	s := pdnstest.Start(t)
+	s.Zone(t, zone, seed)
+	return &store{
+		block: s.Block(),
+		vars:  map[string]string{"PDNS_API_KEY": pdnstest.APIKey},
+		records: func(t *testing.T) []rec {
+			var out []rec
+			for _, r := range s.Records(t, zone) {
+				if r.Type == "SOA" {
+					continue
+				}
+				val := r.Content
+				if r.Type == "TXT" {
+					val = rrset.JoinTXT(val)
+				}
+				out = append(out, rec{strings.ToLower(r.Name), r.Type, rrset.NormalizeValue(r.Type, val), fmt.Sprintf("%s %d %s %s disabled=%v", r.Name, r.TTL, r.Type, r.Content, r.Disabled)})
+			}
+			return out
+		},
+	}
 }

@@ -236,9 +236,9 @@ func writeConfig(t *testing.T, dir, block, zone, body string) string {
 func TestOwnershipProperty(t *testing.T) {
 	seed := uint64(envInt("MAILZONE_SEED", int(time.Now().UnixNano()%1_000_000)))
 	t.Logf("seed %d (rerun with MAILZONE_SEED=%d)", seed, seed)
-	iters := map[string]int{"zonefile": 60, "cloudflare": 40, "route53": 25, "rfc2136": 10}
+	iters := map[string]int{"zonefile": 60, "cloudflare": 40, "route53": 25, "rfc2136": 10, "powerdns": 10}
 	if long() {
-		iters = map[string]int{"zonefile": 400, "cloudflare": 200, "route53": 100, "rfc2136": 20}
+		iters = map[string]int{"zonefile": 400, "cloudflare": 200, "route53": 100, "rfc2136": 20, "powerdns": 40}
 	}
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {

@@ -179,3 +179,43 @@ func (s *Server) call(t testing.TB, method, path string, body any) {
 		t.Fatalf("pdnstest: %s %s: %s %s", method, path, resp.Status, data)
 	}
 }
+
+// Record is one record as PowerDNS stores it.
+type Record struct {
+	Name, Type string
+	TTL        uint32
+	Content    string
+	Disabled   bool
+}
+
+// Records returns every record of zone exactly as the API returns it.
+func (s *Server) Records(t testing.TB, zone string) []Record {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, "http://"+s.API+"/api/v1/servers/localhost/zones/"+rrset.Absolute(zone, "."), nil)
+	req.Header.Set("X-API-Key", APIKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("pdnstest: %v", err)
+	}
+	defer resp.Body.Close()
+	var z struct {
+		RRsets []struct {
+			Name, Type string
+			TTL        uint32
+			Records    []struct {
+				Content  string
+				Disabled bool
+			}
+		}
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&z); err != nil {
+		t.Fatalf("pdnstest: %v", err)
+	}
+	var out []Record
+	for _, set := range z.RRsets {
+		for _, r := range set.Records {
+			out = append(out, Record{set.Name, set.Type, set.TTL, r.Content, r.Disabled})
+		}
+	}
+	return out
+}
