@@ -12,8 +12,8 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/mailzone/mailzone/bindtest"
-	"github.com/mailzone/mailzone/providers/powerdns/pdnstest"
 	"github.com/mailzone/mailzone/providers/cloudflare/fakecf"
+	"github.com/mailzone/mailzone/providers/powerdns/pdnstest"
 	"github.com/mailzone/mailzone/providers/route53/fakeroute53"
 	"github.com/mailzone/mailzone/rrset"
 )
