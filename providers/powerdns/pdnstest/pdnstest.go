@@ -58,7 +58,25 @@ func Start(t testing.TB) *Server {
 	if out, err := init.CombinedOutput(); err != nil {
 		t.Fatalf("sqlite3: %v\n%s", err, out)
 	}
-	s := &Server{API: freeAddr(t, "tcp"), DNS: freeAddr(t, "udp")}
+	// Ports are picked free just before the start, so another process may
+	// take one in between: a server that dies or does not answer is started
+	// again on new ports.
+	var last string
+	for attempt := 0; attempt < 4; attempt++ {
+		s := &Server{API: freeAddr(t, "tcp"), DNS: freeAddr(t, "both")}
+		ok, log := s.start(t, bin, dir, db)
+		if ok {
+			return s
+		}
+		last = log
+	}
+	t.Fatalf("pdns_server did not start in 4 attempts; last log:\n%s", last)
+	return nil
+}
+
+// start runs pdns_server on s's ports and waits until its API answers. It
+// reports false, with the log, when the server exits or stays silent.
+func (s *Server) start(t testing.TB, bin, dir, db string) (bool, string) {
 	apiHost, apiPort, _ := net.SplitHostPort(s.API)
 	conf := fmt.Sprintf(`launch=gsqlite3
 gsqlite3-database=%s
@@ -76,53 +94,75 @@ disable-syslog=yes
 loglevel=3
 `, db, s.DNS, APIKey, apiHost, apiPort, dir)
 	os.WriteFile(filepath.Join(dir, "pdns.conf"), []byte(conf), 0o644)
+	logPath := filepath.Join(dir, "pdns.log")
 	cmd := exec.Command(bin, "--config-dir="+dir)
-	log, _ := os.Create(filepath.Join(dir, "pdns.log"))
-	cmd.Stdout, cmd.Stderr = log, log
+	logf, _ := os.Create(logPath)
+	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	stop := func() {
 		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			data, _ := os.ReadFile(filepath.Join(dir, "pdns.log"))
-			t.Logf("pdns_server log:\n%s", data)
-		}
-	})
-	deadline := time.Now().Add(10 * time.Second)
+		<-exited
+		logf.Close()
+	}
+	deadline := time.Now().Add(20 * time.Second)
 	for {
 		req, _ := http.NewRequest(http.MethodGet, "http://"+s.API+"/api/v1/servers/localhost", nil)
 		req.Header.Set("X-API-Key", APIKey)
 		if resp, err := http.DefaultClient.Do(req); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return s
+				t.Cleanup(func() {
+					stop()
+					if t.Failed() {
+						data, _ := os.ReadFile(logPath)
+						t.Logf("pdns_server log:\n%s", data)
+					}
+				})
+				return true, ""
 			}
 		}
+		select {
+		case <-exited:
+			data, _ := os.ReadFile(logPath)
+			return false, string(data)
+		default:
+		}
 		if time.Now().After(deadline) {
-			t.Fatal("pdns_server did not answer within 10s")
+			stop()
+			data, _ := os.ReadFile(logPath)
+			return false, string(data)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 }
 
+// freeAddr returns a loopback address with a free port: for "tcp", or
+// "both" (free for UDP and TCP at once, as a nameserver needs).
 func freeAddr(t testing.TB, network string) string {
 	t.Helper()
-	if network == "udp" {
-		c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	for i := 0; i < 50; i++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer c.Close()
-		return c.LocalAddr().String()
+		addr := l.Addr().String()
+		if network == "tcp" {
+			l.Close()
+			return addr
+		}
+		c, err := net.ListenPacket("udp", addr)
+		l.Close()
+		if err == nil {
+			c.Close()
+			return addr
+		}
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
+	t.Fatal("no free port for UDP and TCP")
+	return ""
 }
 
 // Block is the provider block of a configuration for this server; the key is
