@@ -402,8 +402,7 @@ func (r *run) rotateDue(kf keyFlags, only multi) int {
 	}
 	failed, added := 0, 0
 	for _, name := range names {
-		cfg = r.load(kf.config) // the previous domain's edit changed the file
-		if cfg == nil {
+		if cfg = r.reload(kf.config); cfg == nil { // the previous domain's edit changed the file
 			return ExitError
 		}
 		d := cfg.Domain(name)
@@ -453,7 +452,7 @@ func (r *run) rotateDue(kf keyFlags, only multi) int {
 			}
 			added++
 			fmt.Fprintf(r.env.Stdout, "%s: added selector %s with a new %s key (private key %s)\n", name, sp[0], publicSummary(key), k.path)
-			if cfg = r.load(kf.config); cfg == nil {
+			if cfg = r.reload(kf.config); cfg == nil {
 				return ExitError
 			}
 		}
@@ -549,4 +548,20 @@ func (r *run) retire(args []string) int {
 	}
 	fmt.Fprintf(r.env.Stdout, "Marked selector %s of %s revoked in %s (%s ready). Apply to publish \"v=DKIM1; p=\" there.\n", sel, domain, cfg.File, strings.Join(others, ", "))
 	return ExitOK
+}
+
+// reload loads the configuration again after this run edited it, without
+// printing its warnings a second time.
+func (r *run) reload(path string) *schema.Config {
+	cfg, err := schema.Load(path)
+	if err != nil {
+		var diags schema.Diagnostics
+		if errors.As(err, &diags) {
+			r.diagnostics(diags)
+		} else {
+			r.errorf("%v", err)
+		}
+		return nil
+	}
+	return cfg
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"flag"
 	"fmt"
-	"github.com/mailzone/mailzone/fleet"
 	"os"
 	"path/filepath"
 	"sort"
@@ -39,18 +38,9 @@ func (r *run) dkimExport(args []string) int {
 	if *format != "opendkim" && *format != "rspamd" {
 		return r.usageError("dkim export", fmt.Errorf("--format must be opendkim or rspamd, not %q", *format))
 	}
-	cfg := r.load(f.config)
-	if cfg == nil {
+	cfg, ds, ok := r.selectDomains(f.config, f.domains)
+	if !ok {
 		return ExitError
-	}
-	ts, err := fleet.Targets(cfg, f.domains)
-	if err != nil {
-		r.errorf("%v", err)
-		return ExitError
-	}
-	var ds []*schema.Domain
-	for _, t := range ts {
-		ds = append(ds, t.Domains...)
 	}
 	sts, err := r.dkimStatuses(r.stop.soft, cfg, ds, vf, f.resolver)
 	if err != nil {

@@ -278,18 +278,9 @@ func (r *run) dkimStatus(args []string) int {
 	if *format != "text" && *format != "json" {
 		return r.usageError("dkim status", fmt.Errorf("--format must be text or json, not %q", *format))
 	}
-	cfg := r.load(f.config)
-	if cfg == nil {
+	cfg, ds, ok := r.selectDomains(f.config, f.domains)
+	if !ok {
 		return ExitError
-	}
-	ts, err := fleet.Targets(cfg, f.domains)
-	if err != nil {
-		r.errorf("%v", err)
-		return ExitError
-	}
-	var ds []*schema.Domain
-	for _, t := range ts {
-		ds = append(ds, t.Domains...)
 	}
 	sts, err := r.dkimStatuses(r.stop.soft, cfg, ds, vf, f.resolver)
 	if err != nil {
@@ -343,4 +334,23 @@ func writeKeyStatus(w io.Writer, sts []keyStatus) {
 	if len(sts) == 0 {
 		fmt.Fprintln(w, "No DKIM selectors are declared.")
 	}
+}
+
+// selectDomains loads the configuration and returns the domains -d names,
+// or all of them, grouped as fleet.Targets orders them.
+func (r *run) selectDomains(config string, only []string) (*schema.Config, []*schema.Domain, bool) {
+	cfg := r.load(config)
+	if cfg == nil {
+		return nil, nil, false
+	}
+	ts, err := fleet.Targets(cfg, only)
+	if err != nil {
+		r.errorf("%v", err)
+		return nil, nil, false
+	}
+	var ds []*schema.Domain
+	for _, t := range ts {
+		ds = append(ds, t.Domains...)
+	}
+	return cfg, ds, true
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"github.com/mailzone/mailzone/fleet"
 	"time"
 
 	"github.com/mailzone/mailzone/lint"
@@ -80,18 +79,9 @@ func (r *run) lint(args []string) int {
 		Warnings      int           `json:"warnings"`
 		Findings      []jsonFinding `json:"findings"`
 	}
-	cfg := r.load(*config)
-	if cfg == nil {
+	cfg, ds, ok := r.selectDomains(*config, domains)
+	if !ok {
 		return ExitError
-	}
-	ts, err := fleet.Targets(cfg, domains)
-	if err != nil {
-		r.errorf("%v", err)
-		return ExitError
-	}
-	var ds []*schema.Domain
-	for _, t := range ts {
-		ds = append(ds, t.Domains...)
 	}
 	due := rotationWarnings(ds, r.now())
 	r.diagnostics(due)

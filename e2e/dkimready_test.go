@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,8 +16,6 @@ import (
 
 	"github.com/mailzone/mailzone/bindtest"
 )
-
-var _ = flag.Bool // the -update flag is declared in badinput_test.go
 
 func writePublicKey(t *testing.T, path string) {
 	t.Helper()

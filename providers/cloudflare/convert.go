@@ -61,10 +61,10 @@ func toRRsets(recs []apiRecord) []rrset.RRset {
 			groups[k] = g
 		}
 		g.ttl = min(g.ttl, ttlOf(r))
-		v := value(r)
+		v := value(r) // already normalized
 		g.values = append(g.values, v)
-		if t, ok := g.ttls[rrset.NormalizeValue(k.Type, v)]; !ok || ttlOf(r) < t {
-			g.ttls[rrset.NormalizeValue(k.Type, v)] = ttlOf(r)
+		if t, ok := g.ttls[v]; !ok || ttlOf(r) < t {
+			g.ttls[v] = ttlOf(r)
 		}
 	}
 	out := make([]rrset.RRset, 0, len(groups))

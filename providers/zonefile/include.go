@@ -34,7 +34,7 @@ type included struct {
 // length, so miekg/dns (which refuses $INCLUDE) parses the rest with the same
 // line numbers; the included files are read by readIncludes.
 func maskIncludes(text string) string {
-	if !strings.Contains(strings.ToUpper(text), "$INCLUDE") {
+	if !hasInclude(text) {
 		return text
 	}
 	lines := strings.SplitAfter(text, "\n")
@@ -46,9 +46,29 @@ func maskIncludes(text string) string {
 	return strings.Join(lines, "")
 }
 
+// hasInclude reports whether text holds an $INCLUDE directive, in any case,
+// without copying it: most zone files have none, and this runs for every
+// zone of a fleet.
+func hasInclude(text string) bool {
+	for i := strings.IndexByte(text, '$'); i >= 0; {
+		if len(text)-i >= 8 && strings.EqualFold(text[i:i+8], "$INCLUDE") {
+			return true
+		}
+		j := strings.IndexByte(text[i+1:], '$')
+		if j < 0 {
+			return false
+		}
+		i += 1 + j
+	}
+	return false
+}
+
 // readIncludes reads the records of every $INCLUDE directive in segs, with the
 // origin and default TTL in effect there (or the directive's own origin).
 func readIncludes(dir string, segs []segment, zone, shown string, depth int) ([]included, error) {
+	if len(segs) == 0 {
+		return nil, nil
+	}
 	var out []included
 	ttl := ""
 	for _, s := range segs {

@@ -107,3 +107,17 @@ func TestIncludeSymlinkOut(t *testing.T) {
 		t.Errorf("a symbolic link out of the zone directory: %v", err)
 	}
 }
+
+func TestHasInclude(t *testing.T) {
+	for text, want := range map[string]bool{
+		"$ORIGIN a.\n$TTL 3600\n@ IN A 192.0.2.1\n": false,
+		"$include common/ns.inc\n":                  true,
+		"@ IN TXT \"costs $5\"\n$Include x.inc\n":   true,
+		"@ IN TXT \"$INCLUDE is only text here\"\n": true, // conservative: then the directives are parsed
+		"$INC": false,
+	} {
+		if got := hasInclude(text); got != want {
+			t.Errorf("hasInclude(%q) = %v", text, got)
+		}
+	}
+}

@@ -130,12 +130,14 @@ func (p *Provider) Records(ctx context.Context, zone string) ([]rrset.RRset, err
 	if err != nil {
 		return nil, err
 	}
-	inc, err := readIncludes(p.dir, zoneSegments(text, fqdn), fqdn, shown, 0)
-	if err != nil {
-		return nil, err
-	}
-	for _, i := range inc {
-		rrs = append(rrs, i.rr)
+	if hasInclude(text) {
+		inc, err := readIncludes(p.dir, zoneSegments(text, fqdn), fqdn, shown, 0)
+		if err != nil {
+			return nil, err
+		}
+		for _, i := range inc {
+			rrs = append(rrs, i.rr)
+		}
 	}
 	return toSets(rrs), nil
 }
@@ -195,9 +197,11 @@ func (p *Provider) Apply(ctx context.Context, zone string, edits []rrset.Edit) (
 	if strings.HasPrefix(text, bom) {
 		mark, text = bom, text[len(bom):]
 	}
-	inc, err := readIncludes(p.dir, zoneSegments(text, fqdn), fqdn, shown, 0)
-	if err != nil {
-		return 0, err
+	var inc []included
+	if hasInclude(text) {
+		if inc, err = readIncludes(p.dir, zoneSegments(text, fqdn), fqdn, shown, 0); err != nil {
+			return 0, err
+		}
 	}
 	out, changed, err := edit(text, fqdn, shown, edits, p.now(), inc)
 	if err != nil {
