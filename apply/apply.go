@@ -31,7 +31,17 @@ func Check(ctx context.Context, p providers.Provider, z *plan.Zone) (changed []p
 	if z.Error != "" {
 		return nil, false, fmt.Errorf("zone %s was not read when planning: %s", z.Zone, z.Error)
 	}
-	observed, err := p.Records(ctx, z.Zone)
+	var observed []rrset.RRset
+	if nr, ok := p.(providers.NameReader); ok {
+		// A zone read name by name is checked at the names the plan read.
+		keys := make([]rrset.Key, len(z.Read))
+		for i, fp := range z.Read {
+			keys[i] = rrset.Key{Name: fp.Name, Type: fp.Type}
+		}
+		observed, err = nr.RecordsAt(ctx, z.Zone, keys)
+	} else {
+		observed, err = p.Records(ctx, z.Zone)
+	}
 	if err != nil {
 		return nil, false, fmt.Errorf("zone %s: re-read before apply: %w", z.Zone, err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mailzone/mailzone/plan"
 	"github.com/mailzone/mailzone/providers"
+	"github.com/mailzone/mailzone/rrset"
 	"github.com/mailzone/mailzone/schema"
 )
 
@@ -77,7 +78,7 @@ func Read(ctx context.Context, cfg *schema.Config, ts []*Target, opened map[stri
 	}()
 	ForEach(len(ts), parallel, prog, stopped, func(i int) bool {
 		t := ts[i]
-		observed, err := opened[t.Provider].Records(ctx, t.Zone)
+		observed, err := ReadZone(ctx, opened[t.Provider], t.Zone, t.Domains)
 		if err != nil {
 			z := plan.Diff(t.Zone, t.Provider, t.Domains, nil)
 			z.Changes, z.Unmanaged, z.Read = []plan.Change{}, nil, []plan.Fingerprint{}
@@ -85,10 +86,32 @@ func Read(ctx context.Context, cfg *schema.Config, ts []*Target, opened map[stri
 			p.Zones[i] = z
 			return false
 		}
-		p.Zones[i] = plan.Diff(t.Zone, t.Provider, t.Domains, observed)
+		z := plan.Diff(t.Zone, t.Provider, t.Domains, observed)
+		_, z.Unlisted = opened[t.Provider].(providers.NameReader)
+		p.Zones[i] = z
 		return true
 	})
 	return p
+}
+
+// ReadZone reads what the plan of domains needs from zone: the whole zone,
+// or, from a provider that cannot list it, the names the domains' records own.
+func ReadZone(ctx context.Context, p providers.Provider, zone string, domains []*schema.Domain) ([]rrset.RRset, error) {
+	nr, ok := p.(providers.NameReader)
+	if !ok {
+		return p.Records(ctx, zone)
+	}
+	var keys []rrset.Key
+	seen := map[rrset.Key]bool{}
+	for _, d := range domains {
+		for _, rec := range d.Records() {
+			if k := rec.Set.Key(); !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+	}
+	return nr.RecordsAt(ctx, zone, keys)
 }
 
 // WithoutDomains drops the named domains from targets, and targets left empty.

@@ -152,6 +152,18 @@ func Markdown(w io.Writer, p *Plan, o MarkdownOptions) error {
 		d.list(items, "records")
 		d.must("\n</details>\n")
 	}
+	var unlisted []string
+	for _, z := range p.Zones {
+		if z.Unlisted && z.Error == "" {
+			unlisted = append(unlisted, escape.Code(z.Zone))
+		}
+	}
+	if len(unlisted) > 0 {
+		if len(unlisted) > 20 {
+			unlisted = append(unlisted[:20], fmt.Sprintf("and %d more", len(unlisted)-20))
+		}
+		d.add("\n_Read name by name from their nameservers, so DKIM selectors the configuration does not declare are unknown: " + strings.Join(unlisted, ", ") + "._\n")
+	}
 	if len(o.Warnings) > 0 && d.add(fmt.Sprintf("\n**Warnings (%d)**\n\n", len(o.Warnings))) {
 		var items []string
 		for _, warn := range o.Warnings {

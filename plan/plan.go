@@ -52,6 +52,10 @@ type Zone struct {
 	Unmanaged []Unmanaged `json:"unmanaged,omitempty"`
 	// Read holds a fingerprint of every RRset the plan read.
 	Read []Fingerprint `json:"read"`
+	// Unlisted is set when the provider reads only the names mailzone owns
+	// (manual): records elsewhere in the zone, such as DKIM selectors the
+	// configuration does not declare, are unknown, not absent.
+	Unlisted bool `json:"unlisted,omitempty"`
 	// Error is set when the zone could not be read; it then has no changes.
 	Error string `json:"error,omitempty"`
 	// Existing counts the owned record sets the zone already held (records
@@ -59,6 +63,9 @@ type Zone struct {
 	// apply's mass-change threshold.
 	Existing int `json:"existing,omitempty"`
 }
+
+// UnlistedNote is what plans say about a zone read name by name.
+const UnlistedNote = "unknown: DKIM selectors the configuration does not declare (the zone is read name by name from its nameservers, not listed)"
 
 // MassChange counts the plan's updates and deletes, and the owned record sets
 // that already existed: apply refuses a plan that changes too large a share

@@ -125,6 +125,9 @@ func (t *textWriter) zone(z *Zone) {
 			t.printf("    %s %s  %s\n", escape.Terminal(u.Name), escape.Terminal(u.Type), t.paint(dim, "("+escape.Terminal(u.Why)+")"))
 		}
 	}
+	if z.Unlisted {
+		t.printf("\n  %s\n", t.paint(dim, UnlistedNote))
+	}
 	t.printf("\n")
 }
 

@@ -55,6 +55,28 @@ type NameserverLister interface {
 	Nameservers(ctx context.Context, zone string) ([]string, error)
 }
 
+// NameReader is implemented by providers that cannot list a zone and read
+// only the names asked for (manual: through the zone's authoritative
+// nameservers). Their Records returns an error; planning and apply's stale
+// check call RecordsAt with the names mailzone owns instead. Records at names
+// not asked for (undeclared DKIM selectors) stay unknown, and plans say so.
+type NameReader interface {
+	RecordsAt(ctx context.Context, zone string, keys []rrset.Key) ([]rrset.RRset, error)
+}
+
+// Manual is implemented by providers whose zones someone else edits: apply
+// writes nothing to them, renders the changes as instructions for the
+// zone's DNS admin, and waits until the nameservers serve them.
+type Manual interface {
+	Manual() bool
+}
+
+// IsManual reports whether p is a manual provider.
+func IsManual(p Provider) bool {
+	m, ok := p.(Manual)
+	return ok && m.Manual()
+}
+
 // ErrNoZone is wrapped by the errors of providers that can tell that a zone
 // does not exist (a missing zone file), as opposed to failing to read it.
 var ErrNoZone = errors.New("the zone does not exist")
@@ -92,6 +114,21 @@ type Config struct {
 	// this process may use (--rate-share 1/N when N jobs share one account).
 	// Zero means the whole limit.
 	RateShare float64
+	// DNS says where providers that read through DNS find a zone's
+	// authoritative nameservers.
+	DNS DNS
+}
+
+// DNS is how a provider that reads through DNS reaches a zone's
+// authoritative nameservers: the settings verify uses.
+type DNS struct {
+	// Resolver is the recursive resolver (host:port) that finds the NS set
+	// and the nameservers' addresses; empty for /etc/resolv.conf.
+	Resolver string
+	// Nameservers returns the addresses (ip or ip:port) to ask for zone
+	// instead of discovering them (verify.nameservers, --nameserver), or nil.
+	// Nil itself means always discover.
+	Nameservers func(zone string) []string
 }
 
 // Setting describes one key a provider type accepts.

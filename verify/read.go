@@ -1,0 +1,145 @@
+package verify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/miekg/dns"
+
+	"github.com/mailzone/mailzone/rrset"
+)
+
+// Read asks the zone's authoritative nameservers for the RRsets at keys, with
+// verify's rules: RD=0, EDNS0, TCP when truncated, and only answers with the AA
+// bit count. Every address of every nameserver is asked; they must agree, so
+// that a plan made from what they serve is the same whichever answered. It is
+// how zones that mailzone cannot list (the manual provider) are read: only the
+// names asked for, never the rest of the zone.
+//
+// A key with nothing at it (NXDOMAIN, or no records of its type) is returned
+// as an RRset without values. TTLs are those the nameservers hold, which
+// authoritative answers give unchanged.
+func Read(ctx context.Context, zone string, keys []rrset.Key, o Options) ([]rrset.RRset, error) {
+	o, err := o.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	servers, err := discover(ctx, zone, o)
+	if err != nil {
+		return nil, err
+	}
+	var addrs []string
+	for _, s := range servers {
+		addrs = append(addrs, s.Addrs...)
+	}
+	type answer struct {
+		set rrset.RRset
+		err error
+	}
+	got := make([][]answer, len(keys)) // [key][addr]
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, maxQueries)
+	for i, k := range keys {
+		got[i] = make([]answer, len(addrs))
+		for j, addr := range addrs {
+			wg.Go(func() {
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				set, err := readOne(ctx, addr, k, o)
+				got[i][j] = answer{set, err}
+			})
+		}
+	}
+	wg.Wait()
+	out := make([]rrset.RRset, 0, len(keys))
+	var problems []string
+	for i, k := range keys {
+		var first *rrset.RRset
+		var firstAddr string
+		answered := 0
+		for j, a := range got[i] {
+			if a.err != nil {
+				if !errors.Is(a.err, errNoRoute) {
+					problems = append(problems, fmt.Sprintf("%s %s at %s: %v", k.Name, k.Type, addrs[j], a.err))
+				}
+				continue
+			}
+			answered++
+			if first == nil {
+				first, firstAddr = &got[i][j].set, addrs[j]
+				continue
+			}
+			if !sameServed(*first, a.set) {
+				problems = append(problems, fmt.Sprintf("%s %s: %s serves %s, %s serves %s (wait until they agree)",
+					k.Name, k.Type, firstAddr, served(*first), addrs[j], served(a.set)))
+			}
+		}
+		if first == nil && answered == 0 && len(problems) == 0 {
+			problems = append(problems, fmt.Sprintf("%s %s: no nameserver address could be asked", k.Name, k.Type))
+		}
+		if first != nil {
+			out = append(out, *first)
+		}
+	}
+	if len(problems) > 0 {
+		if len(problems) > 5 {
+			problems = append(problems[:5], fmt.Sprintf("and %d more", len(problems)-5))
+		}
+		return nil, fmt.Errorf("reading %s from its nameservers: %s", rrset.Absolute(zone, "."), strings.Join(problems, "; "))
+	}
+	return out, nil
+}
+
+// maxQueries bounds the questions one Read has in flight.
+const maxQueries = 16
+
+// readOne asks one address for one key.
+func readOne(ctx context.Context, addr string, k rrset.Key, o Options) (rrset.RRset, error) {
+	qtype, ok := dns.StringToType[k.Type]
+	if !ok {
+		return rrset.RRset{}, fmt.Errorf("unknown type %s", k.Type)
+	}
+	r, err := exchange(ctx, addr, k.Name, qtype, false, o.QueryTimeout)
+	if err != nil {
+		return rrset.RRset{}, err
+	}
+	if e := rcodeError(r); e != "" {
+		return rrset.RRset{}, fmt.Errorf("%s", e)
+	}
+	if !r.Authoritative {
+		return rrset.RRset{}, fmt.Errorf("lame: answer without AA (the server is not authoritative for the zone, or the name is delegated elsewhere)")
+	}
+	set := rrset.RRset{Name: rrset.Absolute(k.Name, "."), Type: k.Type}
+	first := true
+	for _, rr := range r.Answer {
+		h := rr.Header()
+		if h.Rrtype != qtype || !strings.EqualFold(h.Name, set.Name) {
+			continue
+		}
+		set.Values = append(set.Values, rrValue(rr))
+		if first || h.Ttl < set.TTL {
+			set.TTL = h.Ttl
+		}
+		first = false
+	}
+	slices.Sort(set.Values)
+	set.Values = slices.Compact(set.Values)
+	return set, nil
+}
+
+// sameServed reports whether two answers hold the same records and TTL.
+func sameServed(a, b rrset.RRset) bool {
+	return slices.Equal(a.Values, b.Values) && (a.Empty() || a.TTL == b.TTL)
+}
+
+// served describes an answer for a message.
+func served(s rrset.RRset) string {
+	if s.Empty() {
+		return "nothing"
+	}
+	return fmt.Sprintf("%s (TTL %d)", summarize(s.Values), s.TTL)
+}
