@@ -4,10 +4,13 @@ import (
 	"bufio"
 	"flag"
 	"fmt"
-	"github.com/mailzone/mailzone/fleet"
+	"os"
 	"strings"
 
+	"github.com/mailzone/mailzone/fleet"
+
 	"github.com/mailzone/mailzone/apply"
+	"github.com/mailzone/mailzone/instructions"
 	"github.com/mailzone/mailzone/plan"
 	"github.com/mailzone/mailzone/providers"
 	"github.com/mailzone/mailzone/rrset"
@@ -30,6 +33,7 @@ type applyZoneDoc struct {
 	Changes    int    `json:"changes"`
 	Written    int    `json:"written"`
 	NotStarted bool   `json:"not_started,omitempty"`
+	Manual     bool   `json:"manual,omitempty"`
 	InEffect   bool   `json:"in_effect,omitempty"`
 	Error      string `json:"error,omitempty"`
 }
@@ -44,6 +48,8 @@ func (r *run) apply(args []string) (code int) {
 	vf.register(fs)
 	full := fs.Bool("full", false, "show long values (DKIM keys) whole")
 	allowMass := fs.Bool("allow-mass-change", false, "apply even when the plan updates or deletes more than defaults.safety.max_change_percent of the existing owned record sets")
+	instrFile := fs.String("instructions", "", "also write the instructions for zones changed by hand (manual providers) to this file, as markdown for a ticket or an email")
+	noWait := fs.Bool("no-wait", false, "print the instructions for zones changed by hand, and do not wait for them to be served")
 	format := fs.String("format", "text", "output format: text or json (docs/json.md); json prints the document on stdout and everything else on stderr")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -100,13 +106,14 @@ func (r *run) apply(args []string) (code int) {
 			return r.usageError("apply", err)
 		}
 		var ok bool
-		if opened, ok = r.openProviders(cfg, ts, share); !ok {
+		if opened, ok = r.openProviders(cfg, ts, share, zoneDNS(cfg, f.resolver, vf.nameservers)); !ok {
 			fmt.Fprintln(r.env.Stderr, "mailzone: nothing was changed")
 			return ExitError
 		}
 		fleet.Prepare(ctx, ts, opened)
 		p = saved
 	} else {
+		f.nameservers = vf.nameservers
 		c, ts, o, ok := r.prepare(f)
 		if !ok {
 			return ExitError
@@ -217,15 +224,32 @@ func (r *run) apply(args []string) (code int) {
 		fmt.Fprintln(r.env.Stderr, "mailzone: stopped before writing; nothing was written")
 		return r.stop.exitCode()
 	}
-	results := make([]apply.Result, len(work))
-	fleet.ForEach(len(work), f.fleet.parallel, r.newProgress("apply", len(work)), r.stop.Stopped, func(i int) bool {
-		results[i] = apply.Zone(ctx, opened[work[i].Provider], work[i])
+	// Zones someone else edits (manual providers) are not written: their
+	// changes become instructions, and apply waits for them with the rest.
+	var manual []*plan.Zone
+	var writable []*plan.Zone
+	for _, z := range work {
+		if providers.IsManual(opened[z.Provider]) {
+			manual = append(manual, z)
+			doc.Zones = append(doc.Zones, applyZoneDoc{Zone: z.Zone, Provider: z.Provider, Changes: len(z.Changes), Manual: true})
+		} else {
+			writable = append(writable, z)
+		}
+	}
+	if len(manual) > 0 {
+		if !r.instructions(manual, *instrFile) {
+			return ExitError
+		}
+	}
+	results := make([]apply.Result, len(writable))
+	fleet.ForEach(len(writable), f.fleet.parallel, r.newProgress("apply", len(writable)), r.stop.Stopped, func(i int) bool {
+		results[i] = apply.Zone(ctx, opened[writable[i].Provider], writable[i])
 		return results[i].Err == nil
 	})
 	if len(p.Excluded) > 0 {
 		doc.Excluded = p.Excluded
 	}
-	for i, z := range work {
+	for i, z := range writable {
 		zd := applyZoneDoc{Zone: z.Zone, Provider: z.Provider, Changes: len(z.Changes), Written: len(results[i].Written), NotStarted: results[i].Zone == nil}
 		if results[i].Err != nil {
 			zd.Error = results[i].Err.Error()
@@ -236,7 +260,7 @@ func (r *run) apply(args []string) (code int) {
 	var notStarted []string
 	for i, res := range results {
 		if res.Zone == nil {
-			notStarted = append(notStarted, work[i].Zone)
+			notStarted = append(notStarted, writable[i].Zone)
 			continue
 		}
 		r.report(res)
@@ -251,11 +275,23 @@ func (r *run) apply(args []string) (code int) {
 		fmt.Fprintln(r.env.Stderr, "mailzone: some changes were not written. Run mailzone plan to see exactly what is left.")
 		return ExitError
 	}
-	c := p.Counts()
-	fmt.Fprintf(r.env.Stdout, "\nApply complete: %d added, %d changed, %d deleted.\n", c.Add, c.Change, c.Delete)
+	var c plan.Counts
+	for _, z := range writable {
+		c = c.Plus(z.Counts())
+	}
+	if len(writable) > 0 {
+		fmt.Fprintf(r.env.Stdout, "\nApply complete: %d added, %d changed, %d deleted.\n", c.Add, c.Change, c.Delete)
+	}
+	if len(manual) > 0 {
+		fmt.Fprintf(r.env.Stdout, "\n%d zone(s) are changed by hand at their own DNS host: nothing was written to them. Give the instructions above to their DNS admin.\n", len(manual))
+	}
 	if *noVerify {
 		fmt.Fprintln(r.env.Stdout, "Not verified (--no-verify): run mailzone verify to check every nameserver.")
 		return r.excludedExit(p, ExitOK)
+	}
+	if *noWait && len(manual) > 0 {
+		fmt.Fprintln(r.env.Stdout, "Not waiting for them (--no-wait): run mailzone verify once the DNS admin has made the changes.")
+		work = writable
 	}
 	checks := checksFromPlan(cfg, work)
 	var live []zoneCheck
@@ -285,11 +321,39 @@ func (r *run) apply(args []string) (code int) {
 	if verified {
 		r.newKeysReady(cfg, work, vf, f.resolver)
 	}
+	if !verified && len(manual) > 0 && !*noWait {
+		fmt.Fprintln(r.env.Stderr, "mailzone: not every change is served yet (exit 3): the records above are still missing or stale where named. Once the DNS admin has made the changes, run mailzone verify (or apply again) to check.")
+		return r.excludedExit(p, ExitUnverified)
+	}
 	if !verified {
 		fmt.Fprintln(r.env.Stderr, "mailzone: the changes were written, but not every nameserver serves them yet (exit 3). Run mailzone verify to check again.")
 		return r.excludedExit(p, ExitUnverified)
 	}
 	return r.excludedExit(p, ExitOK)
+}
+
+// instructions prints the changes of zones edited by hand, and writes them
+// as markdown to file when one is given.
+func (r *run) instructions(zones []*plan.Zone, file string) bool {
+	fmt.Fprintln(r.env.Stdout)
+	if err := instructions.Text(r.env.Stdout, zones); err != nil {
+		r.errorf("%v", err)
+		return false
+	}
+	if file == "" {
+		return true
+	}
+	var b strings.Builder
+	if err := instructions.Markdown(&b, zones); err != nil {
+		r.errorf("%v", err)
+		return false
+	}
+	if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
+		r.errorf("instructions: %v", err)
+		return false
+	}
+	fmt.Fprintf(r.env.Stdout, "\nThe instructions are also in %s (markdown).\n", file)
+	return true
 }
 
 // report prints one zone's apply result.

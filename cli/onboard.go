@@ -66,6 +66,7 @@ func (r *run) onboard(args []string) int {
 	fs.BoolVar(&o.createZone, "create-zone", false, "for zone files: create a missing zone file with an SOA and NS records (--ns, --hostmaster or defaults.new_zone)")
 	var ns multi
 	fs.Var(&ns, "ns", "a nameserver host name for a zone --create-zone makes (repeatable)")
+	instrFile := fs.String("instructions", "", "for a manual provider: also write the DNS admin's instructions to this file, as markdown")
 	hostmaster := fs.String("hostmaster", "", "the SOA contact for a zone --create-zone makes, such as hostmaster.example.net")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -126,6 +127,19 @@ func (r *run) onboard(args []string) int {
 	r.delegation(res.cfg, d)
 	fmt.Fprintln(r.env.Stdout)
 	fmt.Fprintf(r.env.Stdout, "The checks that need DNS: mailzone lint -c %s -d %s\n\n", res.cfg.File, d.Name)
+	if pc := res.cfg.Provider(d.Provider); pc != nil && pc.Type == "manual" {
+		// The customer's DNS admin makes the changes: print what to ask
+		// for. Nothing is written; apply reads the zone through DNS.
+		args := []string{"-c", res.cfg.File, "-d", d.Name, "--offline", "--yes", "--no-wait"}
+		if *instrFile != "" {
+			args = append(args, "--instructions", *instrFile)
+		}
+		code := r.apply(args)
+		if code == ExitOK {
+			fmt.Fprintf(r.env.Stdout, "Once the DNS admin of %s has made the changes, mailzone verify -c %s -d %s says when every nameserver serves them; mailzone dkim ready says when to start signing.\n", d.Name, res.cfg.File, d.Name)
+		}
+		return code
+	}
 	return r.plan([]string{"-c", res.cfg.File, "-d", d.Name, "--offline"})
 }
 
@@ -280,6 +294,14 @@ func (r *run) checkZone(cfg *schema.Config, d *schema.Domain, o onboardOpts) (cr
 	p, err := providers.Open(providers.Config{Name: pc.Name, Type: pc.Type, Settings: pc.SettingValues(), Dir: cfg.Dir})
 	if err != nil {
 		return nil, fmt.Errorf("%v; nothing was changed", err)
+	}
+	if providers.IsManual(p) {
+		if o.createZone {
+			return nil, fmt.Errorf("--create-zone: provider %s is manual: the zone lives at the customer's own DNS host, which mailzone does not write; nothing was changed", pc.Name)
+		}
+		// Nothing to check: the zone lives at the customer's DNS host, and
+		// the instructions onboard prints are how its records get there.
+		return nil, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

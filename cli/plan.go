@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"github.com/mailzone/mailzone/fleet"
+	"strings"
 
 	"github.com/mailzone/mailzone/plan"
 	"github.com/mailzone/mailzone/providers"
@@ -14,7 +15,7 @@ import (
 
 // openProviders opens every provider the targets use, once each. Unset
 // environment variables of a used provider are reported here, before any request.
-func (r *run) openProviders(cfg *schema.Config, ts []*fleet.Target, share float64) (map[string]providers.Provider, bool) {
+func (r *run) openProviders(cfg *schema.Config, ts []*fleet.Target, share float64, dns providers.DNS) (map[string]providers.Provider, bool) {
 	out := map[string]providers.Provider{}
 	ok := true
 	for _, t := range ts {
@@ -28,7 +29,7 @@ func (r *run) openProviders(cfg *schema.Config, ts []*fleet.Target, share float6
 			out[t.Provider] = nil
 			continue
 		}
-		p, err := providers.Open(providers.Config{Name: pc.Name, Type: pc.Type, Settings: pc.SettingValues(), Dir: cfg.Dir, RateShare: share})
+		p, err := providers.Open(providers.Config{Name: pc.Name, Type: pc.Type, Settings: pc.SettingValues(), Dir: cfg.Dir, RateShare: share, DNS: dns})
 		if err != nil {
 			r.errorf("%v", err)
 			ok = false
@@ -45,6 +46,30 @@ type planFlags struct {
 	fleet    fleetFlags
 	offline  bool
 	resolver string
+	// nameservers are apply's --nameserver addresses, which zones read
+	// through DNS (manual) are read from too.
+	nameservers []string
+}
+
+// zoneDNS is how providers that read through DNS reach each zone's
+// nameservers: the resolver, and the addresses verify would ask (the
+// --nameserver flag, else the zone's verify.nameservers).
+func zoneDNS(cfg *schema.Config, resolver string, flagNS []string) providers.DNS {
+	if resolver == "" {
+		resolver = cfg.Defaults.Resolver
+	}
+	byZone := map[string][]string{}
+	for _, d := range cfg.Domains {
+		if _, ok := byZone[d.Zone]; !ok && len(d.Verify.Nameservers) > 0 {
+			byZone[d.Zone] = d.Verify.Nameservers
+		}
+	}
+	return providers.DNS{Resolver: resolver, Nameservers: func(zone string) []string {
+		if len(flagNS) > 0 {
+			return flagNS
+		}
+		return byZone[strings.ToLower(strings.TrimSuffix(zone, "."))]
+	}}
 }
 
 func (f *planFlags) register(fs *flag.FlagSet) {
@@ -90,7 +115,7 @@ func (r *run) prepare(f planFlags) (*schema.Config, []*fleet.Target, map[string]
 			r.excluded = exclusions(bad, findings)
 		}
 	}
-	opened, ok := r.openProviders(cfg, ts, share)
+	opened, ok := r.openProviders(cfg, ts, share, zoneDNS(cfg, f.resolver, f.nameservers))
 	if !ok {
 		fmt.Fprintln(r.env.Stderr, "mailzone: nothing was read or changed")
 		return nil, nil, nil, false

@@ -117,6 +117,11 @@ type Counts struct {
 	Add, Change, Delete int
 }
 
+// Plus adds the counts of o.
+func (c Counts) Plus(o Counts) Counts {
+	return Counts{c.Add + o.Add, c.Change + o.Change, c.Delete + o.Delete}
+}
+
 // Total is the number of changes.
 func (c Counts) Total() int { return c.Add + c.Change + c.Delete }
 

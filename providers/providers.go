@@ -200,7 +200,7 @@ func (e *SettingError) Error() string { return e.Key + ": " + e.Msg }
 func Check(cfg Config) []error {
 	t, ok := Lookup(cfg.Type)
 	if !ok {
-		return []error{&SettingError{Key: "type", Msg: fmt.Sprintf("unknown provider type %q (known: %s)", cfg.Type, strings.Join(Names(), ", "))}}
+		return []error{&SettingError{Key: "type", Msg: fmt.Sprintf("unknown provider type %q (known: %s; for a DNS host mailzone cannot write, use manual: it prints what to change and checks it)", cfg.Type, strings.Join(Names(), ", "))}}
 	}
 	var errs []error
 	known := map[string]Setting{}

@@ -118,7 +118,7 @@ func TestErrors(t *testing.T) {
 		{"provider missing required", "version: 1\nproviders:\n  p: {type: testdns}\ndomains: {a.example: {provider: p}}\n",
 			"mailzone.yaml:3:3: providers.p.server: required by provider type testdns (host:port)"},
 		{"provider unknown type", "version: 1\nproviders:\n  p: {type: bind}\ndomains: {a.example: {provider: p}}\n",
-			`mailzone.yaml:3:13: providers.p.type: unknown provider type "bind" (known: ` + strings.Join(providers.Names(), ", ") + ")"},
+			`mailzone.yaml:3:13: providers.p.type: unknown provider type "bind" (known: ` + strings.Join(providers.Names(), ", ") + "; for a DNS host mailzone cannot write, use manual: it prints what to change and checks it)"},
 		{"provider without type", "version: 1\nproviders:\n  p: {server: x}\ndomains: {a.example: {provider: p}}\n",
 			"mailzone.yaml:3:3: providers.p.type: missing; known provider types: " + strings.Join(providers.Names(), ", ")},
 		{"parked with mx", head + "domains:\n  a.example: {mail: none, mx: mx.example.net}\n",
