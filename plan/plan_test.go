@@ -189,6 +189,8 @@ func samplePlan(t *testing.T) *Plan {
 		rrset.New("parked.example", "*._domainkey", "TXT", 3600, "v=DKIM1; p="),
 		rrset.New("parked.example", "_dmarc", "TXT", 3600, "v=DMARC1; p=reject; sp=reject"),
 	}))
+	// Read name by name, as a manual provider reads the customer's DNS.
+	p.Zones[1].Unlisted = true
 	p.Zones = append(p.Zones, &Zone{Zone: "broken.example", Provider: "p", Domains: []string{"broken.example"},
 		Changes: []Change{}, Read: []Fingerprint{}, Error: "GET /zones: 403 Forbidden"})
 	return p
