@@ -152,6 +152,10 @@ func (r *run) openProvider(cfg *schema.Config, name string) (providers.Provider,
 		r.errorf("%v", err)
 		return nil, false
 	}
+	if providers.IsManual(p) {
+		r.errorf("provider %s is manual: import lists a whole zone, and a zone at the customer's own DNS host can only be read name by name. Write the domain's entry by hand (or onboard it), then plan shows what differs; nothing was changed", name)
+		return nil, false
+	}
 	return p, true
 }
 

@@ -321,6 +321,11 @@ domains:
 		t.Errorf("verify with the typo served: %s", r)
 	}
 
+	// import cannot list a zone it reads name by name.
+	if r := runRaw(t, dir, vars, "import", "--provider", "customer-dns", "contoso.com"); r.code != 1 || !strings.Contains(r.stderr, "provider customer-dns is manual: import lists a whole zone") {
+		t.Errorf("import from a manual provider: %s", r)
+	}
+
 	// onboard a new customer on its own DNS host: the instructions to send.
 	r = runRaw(t, dir, vars, "onboard", "northwind.com", "--profile", "msp", "--provider", "customer-dns", "--dkim-selector", "mz202612", "--instructions", "northwind.md")
 	t.Logf("onboard printed:\n%s", r.stdout)
