@@ -80,3 +80,19 @@ func (s *Server) WaitSerial(t testing.TB, serial uint32, timeout time.Duration) 
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// Update signs the UPDATE message m with the server's TSIG key, sends it over
+// TCP and fails the test unless the server answers NOERROR.
+func (s *Server) Update(t testing.TB, m *dns.Msg) {
+	t.Helper()
+	name := dns.Fqdn(s.Key.Name)
+	m.SetTsig(name, TSIGAlgorithm(s.Key.Algorithm), 300, time.Now().Unix())
+	c := &dns.Client{Net: "tcp", Timeout: 5 * time.Second, TsigSecret: map[string]string{name: s.Key.Secret}}
+	r, _, err := c.Exchange(m, s.Addr)
+	if err != nil {
+		t.Fatalf("bindtest: update at %s: %v", s.Addr, err)
+	}
+	if r.Rcode != dns.RcodeSuccess {
+		t.Fatalf("bindtest: update at %s: %s", s.Addr, dns.RcodeToString[r.Rcode])
+	}
+}

@@ -64,13 +64,7 @@ func (z *bindZone) change(t *testing.T) int {
 // sendUpdate signs m with the primary's TSIG key and sends it.
 func sendUpdate(t testing.TB, p *bindtest.Server, m *dns.Msg) {
 	t.Helper()
-	name := dns.Fqdn(p.Key.Name)
-	m.SetTsig(name, bindtest.TSIGAlgorithm(p.Key.Algorithm), 300, time.Now().Unix())
-	c := &dns.Client{Net: "tcp", Timeout: 5 * time.Second, TsigSecret: map[string]string{name: p.Key.Secret}}
-	r, _, err := c.Exchange(m, p.Addr)
-	if err != nil || r.Rcode != dns.RcodeSuccess {
-		t.Fatalf("update: %v %v", err, r)
-	}
+	p.Update(t, m)
 }
 
 func (z *bindZone) row(res *Result, s *bindtest.Server) Server {
