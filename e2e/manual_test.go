@@ -202,8 +202,9 @@ func TestManualProviderBIND(t *testing.T) {
 		t.Skip("nsupdate not installed: " + bindtest.InstallHint)
 	}
 	primary := bindtest.StartPrimary(t, bindtest.Options{
-		Zone:      "contoso.com",
-		MoreZones: []string{"fabrikam.com", "northwind.com"},
+		Zone:        "contoso.com",
+		MoreZones:   []string{"fabrikam.com", "northwind.com"},
+		NegativeTTL: 2 * time.Second,
 		Records: []rrset.RRset{
 			rrset.New("contoso.com", "@", "MX", 3600, "0 contoso-com.mail.protection.outlook.com."),
 			rrset.New("contoso.com", "@", "TXT", 3600, "v=spf1 include:spf.protection.outlook.com -all", "MS=ms48217713"),
@@ -293,6 +294,11 @@ domains:
 	}
 	if r := runRaw(t, dir, vars, "plan", "--offline", "--detailed-exitcode"); r.code != 0 {
 		t.Errorf("plan after the changes: %s", r)
+	}
+	// The MSP signs once the key is live everywhere: dkim ready works on
+	// a manual zone as on any other.
+	if r := runRaw(t, dir, vars, "dkim", "ready", "contoso.com", "mz202612", "--wait", "--timeout", "30s"); r.code != 0 || !strings.Contains(r.stdout, "is ready: sign with it") {
+		t.Errorf("dkim ready on the manual zone: %s", r)
 	}
 
 	// A policy change typed with a typo: exit 3, naming the record.
