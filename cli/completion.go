@@ -2,9 +2,10 @@ package cli
 
 import (
 	"fmt"
-	"github.com/mailzone/mailzone/configedit"
 	"sort"
 	"strings"
+
+	"github.com/mailzone/mailzone/configedit"
 
 	"github.com/mailzone/mailzone/schema"
 )

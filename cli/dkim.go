@@ -1,21 +1,14 @@
 package cli
 
 import (
-	"crypto"
-	"crypto/ed25519"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/mailzone/mailzone/configedit"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/mailzone/mailzone/configedit"
+	"github.com/mailzone/mailzone/keyfile"
 
 	"github.com/mailzone/mailzone/dkim"
 	"github.com/mailzone/mailzone/escape"
@@ -34,185 +27,6 @@ func (f *keyFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.config, "config", "", "configuration file (default: $MAILZONE_CONFIG, else mailzone.yaml in this directory or the nearest parent)")
 	fs.StringVar(&f.algorithm, "dkim-algorithm", "", "DKIM key algorithm: rsa (2048 bits) or ed25519 (default: rsa for onboard; for dkim rotate, the algorithm of the domain's newest key)")
 	fs.StringVar(&f.keyDir, "key-dir", "keys", "directory for private keys, relative to the configuration file")
-}
-
-// defaultSelector is mz<yyyymm>, so the selector tells when its key was made.
-func defaultSelector(now time.Time) string { return "mz" + now.Format("200601") }
-
-// newKey generates a DKIM private key and returns it as a PKCS #8 PEM block.
-func newKey(algorithm string) ([]byte, error) { return newKeyBits(algorithm, 2048) }
-
-// newKeyBits is newKey with the size of an RSA key.
-func newKeyBits(algorithm string, bits int) ([]byte, error) {
-	if bits == 0 {
-		bits = 2048
-	}
-	var key any
-	switch algorithm {
-	case "rsa":
-		k, err := rsa.GenerateKey(rand.Reader, bits)
-		if err != nil {
-			return nil, err
-		}
-		key = k
-	case "ed25519":
-		_, k, err := ed25519.GenerateKey(rand.Reader)
-		if err != nil {
-			return nil, err
-		}
-		key = k
-	default:
-		return nil, fmt.Errorf("--dkim-algorithm must be rsa or ed25519, not %q", algorithm)
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return nil, err
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
-}
-
-// keyFile is a private key written for a selector, and its public half.
-type keyFile struct {
-	path    string // the private key on disk, for the signer
-	pub     string // the public key on disk, which the configuration names
-	ref     string // pub as key_file names it: relative to the configuration's directory when inside it
-	created []string
-}
-
-// keyDirPath is the directory private keys go to: keyDir, relative to the
-// configuration's directory unless absolute.
-func keyDirPath(cfgDir, keyDir string) string {
-	if filepath.IsAbs(keyDir) {
-		return keyDir
-	}
-	return filepath.Join(cfgDir, keyDir)
-}
-
-// keysAbsent checks, before anything is written, that the key files of a
-// new selector do not exist yet.
-func keysAbsent(cfgDir, keyDir, domain, selector string) error {
-	dir := filepath.Join(keyDirPath(cfgDir, keyDir), domain)
-	for _, f := range []string{selector + ".pem", selector + ".pub.pem"} {
-		if _, err := os.Lstat(filepath.Join(dir, f)); err == nil {
-			return fmt.Errorf("%s already exists; choose another selector or move the old key away; nothing was changed", filepath.Join(dir, f))
-		}
-	}
-	return nil
-}
-
-// keyIgnore is the .gitignore mailzone writes into a key directory it
-// creates: private keys never reach the repository by a `git add keys`, and
-// the public halves, which the configuration names, are committed.
-const keyIgnore = `# Written by mailzone. Private DKIM keys stay out of git: move each to its
-# signer. The public halves (*.pub.pem) are what mailzone.yaml names; commit them.
-*.pem
-!*.pub.pem
-`
-
-// writeKey writes a new private key to <keyDir>/<domain>/<selector>.pem with
-// mode 0600, creating the directories with mode 0700. An existing file is never
-// overwritten.
-func writeKey(cfgDir, keyDir, domain, selector string, pemData []byte) (*keyFile, error) {
-	dir := keyDir
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join(cfgDir, dir)
-	}
-	kf := &keyFile{path: filepath.Join(dir, domain, selector+".pem")}
-	for _, d := range []string{dir, filepath.Join(dir, domain)} {
-		if _, err := os.Stat(d); errors.Is(err, fs.ErrNotExist) {
-			if err := os.Mkdir(d, 0o700); err != nil {
-				kf.remove()
-				return nil, err
-			}
-			kf.created = append(kf.created, d)
-		}
-	}
-	ignore := filepath.Join(dir, ".gitignore")
-	if _, err := os.Lstat(ignore); errors.Is(err, fs.ErrNotExist) {
-		if err := os.WriteFile(ignore, []byte(keyIgnore), 0o644); err != nil {
-			kf.remove()
-			return nil, err
-		}
-		kf.created = append(kf.created, ignore)
-	}
-	f, err := os.OpenFile(kf.path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		kf.remove()
-		if errors.Is(err, fs.ErrExist) {
-			return nil, fmt.Errorf("%s already exists; choose another selector (--selector) or move the old key away", kf.path)
-		}
-		return nil, err
-	}
-	_, err = f.Write(pemData)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(kf.path)
-		kf.remove()
-		return nil, err
-	}
-	kf.created = append(kf.created, kf.path)
-	// The configuration names the public half, so a zone repository holds no
-	// private key: the private key stays with the signer, outside git.
-	pubPEM, err := publicPEM(pemData)
-	if err == nil {
-		kf.pub = filepath.Join(dir, domain, selector+".pub.pem")
-		err = os.WriteFile(kf.pub, pubPEM, 0o644)
-	}
-	if err != nil {
-		kf.remove()
-		return nil, err
-	}
-	kf.created = append(kf.created, kf.pub)
-	kf.ref = kf.pub
-	if rel, err := filepath.Rel(cfgDir, kf.pub); err == nil && !strings.HasPrefix(rel, "..") {
-		kf.ref = filepath.ToSlash(rel)
-	}
-	return kf, nil
-}
-
-// publicPEM returns the PUBLIC KEY PEM of a PKCS#8 private key PEM.
-func publicPEM(privPEM []byte) ([]byte, error) {
-	block, _ := pem.Decode(privPEM)
-	if block == nil {
-		return nil, errors.New("new key: no PEM block")
-	}
-	priv, err := x509.ParsePKCS8PrivateKey(block.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("new key: %w", err)
-	}
-	signer, ok := priv.(crypto.Signer)
-	if !ok {
-		return nil, errors.New("new key: not a signing key")
-	}
-	der, err := x509.MarshalPKIXPublicKey(signer.Public())
-	if err != nil {
-		return nil, fmt.Errorf("new key: %w", err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
-}
-
-// remove deletes what writeKey created, newest first, when the edit that
-// needed the key fails.
-func (kf *keyFile) remove() {
-	for i := len(kf.created) - 1; i >= 0; i-- {
-		os.Remove(kf.created[i])
-	}
-	kf.created = nil
-}
-
-// publicSummary describes the public half of a key for output; the private
-// key is never printed.
-func publicSummary(pemData []byte) string {
-	k, _ := dkim.LoadKeyFile(pemData)
-	if k.Algorithm == "rsa" {
-		return fmt.Sprintf("RSA %d-bit", k.Bits)
-	}
-	return "Ed25519"
 }
 
 // dkimCmd dispatches the dkim subcommands.
@@ -252,7 +66,7 @@ func (r *run) rotate(args []string) int {
 	fs := flag.NewFlagSet("dkim rotate", flag.ContinueOnError)
 	var kf keyFlags
 	kf.register(fs)
-	selector := fs.String("selector", "", "the new selector (required), such as "+defaultSelector(time.Now()))
+	selector := fs.String("selector", "", "the new selector (required), such as "+keyfile.DefaultSelector(time.Now()))
 	due := fs.Bool("due", false, "add a new key to every domain whose newest key is older than its dkim_policy rotate_every")
 	var domains multi
 	fs.Var(&domains, "d", "with --due: limit to this domain (repeatable)")
@@ -271,7 +85,7 @@ func (r *run) rotate(args []string) int {
 		return r.usageError("dkim rotate", fmt.Errorf("name one domain"))
 	}
 	if *selector == "" {
-		return r.usageError("dkim rotate", fmt.Errorf("--selector is required: the new selector, such as %s", defaultSelector(time.Now())))
+		return r.usageError("dkim rotate", fmt.Errorf("--selector is required: the new selector, such as %s", keyfile.DefaultSelector(time.Now())))
 	}
 	if err := dkim.ValidSelector(*selector); err != nil {
 		return r.usageError("dkim rotate", fmt.Errorf("--selector: %v", err))
@@ -317,8 +131,8 @@ func (r *run) rotate(args []string) int {
 		r.errorf("%v", err)
 		return ExitError
 	}
-	fmt.Fprintf(r.env.Stdout, "Added DKIM selector %s to %s in %s, with a new %s key.\n", sel, domain, cfg.File, publicSummary(key))
-	fmt.Fprintf(r.env.Stdout, "The private key is in %s (mode 0600): give it to the signer and keep it out of git. The configuration names its public half, %s.\n\n", k.path, k.ref)
+	fmt.Fprintf(r.env.Stdout, "Added DKIM selector %s to %s in %s, with a new %s key.\n", sel, domain, cfg.File, keyfile.Summary(key))
+	fmt.Fprintf(r.env.Stdout, "The private key is in %s (mode 0600): give it to the signer and keep it out of git. The configuration names its public half, %s.\n\n", k.Path, k.Ref)
 	fmt.Fprintln(r.env.Stdout, "Next:")
 	fmt.Fprintf(r.env.Stdout, "  1. Apply, so %s._domainkey.%s is published next to the old selectors.\n", sel, domain)
 	fmt.Fprintf(r.env.Stdout, "  2. Move the signers to selector %s and the new key; wait until no mail signed with the old key is in flight (a few days).\n", sel)
@@ -347,23 +161,23 @@ func newestAlgorithm(d *schema.Domain) string {
 // addKey makes a new key for a selector of a domain, writes it to the key
 // directory, and adds the selector (with its created date) to the
 // configuration, in place. On any failure nothing stays written.
-func (r *run) addKey(cfg *schema.Config, domain, sel, alg string, bits int, keyDir string) (*keyFile, []byte, error) {
+func (r *run) addKey(cfg *schema.Config, domain, sel, alg string, bits int, keyDir string) (*keyfile.File, []byte, error) {
 	edit, err := configedit.Read(cfg.File)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := keysAbsent(cfg.Dir, keyDir, domain, sel); err != nil {
+	if err := keyfile.Absent(cfg.Dir, keyDir, domain, sel); err != nil {
 		return nil, nil, err
 	}
-	key, err := newKeyBits(alg, bits)
+	key, err := keyfile.NewBits(alg, bits)
 	if err != nil {
 		return nil, nil, err
 	}
-	k, err := writeKey(cfg.Dir, keyDir, domain, sel, key)
+	k, err := keyfile.Write(cfg.Dir, keyDir, domain, sel, key)
 	if err != nil {
 		return nil, nil, err
 	}
-	data, err := edit.AddSelector(domain, sel, "{key_file: "+configedit.Scalar(k.ref)+", created: "+r.now().Format("2006-01-02")+"}")
+	data, err := edit.AddSelector(domain, sel, "{key_file: "+configedit.Scalar(k.Ref)+", created: "+r.now().Format("2006-01-02")+"}")
 	if err == nil {
 		_, err = configedit.Check(cfg, cfg.File, data, r.env.LookupEnv, domain)
 	}
@@ -371,7 +185,7 @@ func (r *run) addKey(cfg *schema.Config, domain, sel, alg string, bits int, keyD
 		err = writeScrubbed(cfg.File, data, *r.secrets)
 	}
 	if err != nil {
-		k.remove()
+		k.Remove()
 		return nil, nil, err
 	}
 	return k, key, nil
@@ -451,7 +265,7 @@ func (r *run) rotateDue(kf keyFlags, only multi) int {
 				break
 			}
 			added++
-			fmt.Fprintf(r.env.Stdout, "%s: added selector %s with a new %s key (private key %s)\n", name, sp[0], publicSummary(key), k.path)
+			fmt.Fprintf(r.env.Stdout, "%s: added selector %s with a new %s key (private key %s)\n", name, sp[0], keyfile.Summary(key), k.Path)
 			if cfg = r.reload(kf.config); cfg == nil {
 				return ExitError
 			}

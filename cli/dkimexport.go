@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/mailzone/mailzone/keyfile"
 	"github.com/mailzone/mailzone/schema"
 )
 
@@ -47,7 +48,7 @@ func (r *run) dkimExport(args []string) int {
 		r.errorf("%v", err)
 		return ExitError
 	}
-	dir, err := filepath.Abs(keyDirPath(cfg.Dir, *keyDir))
+	dir, err := filepath.Abs(keyfile.Dir(cfg.Dir, *keyDir))
 	if err != nil {
 		r.errorf("%v", err)
 		return ExitError

@@ -7,13 +7,14 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"github.com/mailzone/mailzone/configedit"
-	"github.com/mailzone/mailzone/fleet"
 	"io"
 	"os"
 	"path/filepath"
 	"text/tabwriter"
 	"time"
+
+	"github.com/mailzone/mailzone/configedit"
+	"github.com/mailzone/mailzone/fleet"
 
 	"github.com/miekg/dns"
 

@@ -6,7 +6,6 @@ package cli
 
 import (
 	"bytes"
-	"github.com/mailzone/mailzone/configedit"
 	"io"
 	"os"
 	"os/signal"
@@ -15,6 +14,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/mailzone/mailzone/configedit"
 
 	"github.com/mailzone/mailzone/escape"
 

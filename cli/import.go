@@ -5,9 +5,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strings"
+
 	"github.com/mailzone/mailzone/configedit"
 	"github.com/mailzone/mailzone/importer"
-	"strings"
 
 	"gopkg.in/yaml.v3"
 

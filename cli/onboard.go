@@ -8,11 +8,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/mailzone/mailzone/configedit"
 	"io"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/mailzone/mailzone/configedit"
+	"github.com/mailzone/mailzone/keyfile"
 
 	"github.com/mailzone/mailzone/dkim"
 	"github.com/mailzone/mailzone/dnsname"
@@ -44,9 +46,9 @@ type onboardOpts struct {
 type onboarded struct {
 	cfg      *schema.Config // the configuration after the edit
 	domain   *schema.Domain
-	key      *keyFile
-	more     []*keyFile // further keys (--dkim-algorithm both)
-	summary  string     // "RSA 2048-bit", "Ed25519"
+	key      *keyfile.File
+	more     []*keyfile.File // further keys (--dkim-algorithm both)
+	summary  string          // "RSA 2048-bit", "Ed25519"
 	selector string
 	created  bool // the zone was created
 }
@@ -120,9 +122,9 @@ func (r *run) onboard(args []string) int {
 		fmt.Fprintf(r.env.Stdout, "Created the zone %s at provider %s, with SOA and NS records only.\n", d.Zone, d.Provider)
 	}
 	fmt.Fprintf(r.env.Stdout, "Added %s to %s (provider %s, profile %s).\n", d.Name, res.cfg.File, d.Provider, req.profile)
-	fmt.Fprintf(r.env.Stdout, "DKIM selector %s: a new %s key. The private key is in %s (mode 0600): give it to the signer and keep it out of git. The configuration names its public half, %s.\n", res.selector, res.summary, res.key.path, res.key.ref)
+	fmt.Fprintf(r.env.Stdout, "DKIM selector %s: a new %s key. The private key is in %s (mode 0600): give it to the signer and keep it out of git. The configuration names its public half, %s.\n", res.selector, res.summary, res.key.Path, res.key.Ref)
 	for _, k := range res.more {
-		fmt.Fprintf(r.env.Stdout, "Another private key is in %s; the configuration names %s.\n", k.path, k.ref)
+		fmt.Fprintf(r.env.Stdout, "Another private key is in %s; the configuration names %s.\n", k.Path, k.Ref)
 	}
 	r.delegation(res.cfg, d)
 	fmt.Fprintln(r.env.Stdout)
@@ -153,7 +155,7 @@ func (r *run) onboardOne(o onboardOpts, req onboardReq) (*onboarded, error) {
 	}
 	sel := strings.ToLower(req.selector)
 	if sel == "" {
-		sel = defaultSelector(time.Now())
+		sel = keyfile.DefaultSelector(time.Now())
 	}
 	if err := dkim.ValidSelector(sel); err != nil {
 		return nil, fmt.Errorf("dkim selector: %v; nothing was changed", err)
@@ -186,7 +188,7 @@ func (r *run) onboardOne(o onboardOpts, req onboardReq) (*onboarded, error) {
 	type newSel struct {
 		name, alg string
 		key       []byte
-		k         *keyFile
+		k         *keyfile.File
 	}
 	sels := []*newSel{{name: sel, alg: o.keys.algorithm}}
 	if o.keys.algorithm == "both" {
@@ -196,10 +198,10 @@ func (r *run) onboardOne(o onboardOpts, req onboardReq) (*onboarded, error) {
 		if err := dkim.ValidSelector(ns.name); err != nil {
 			return nil, fmt.Errorf("dkim selector: %v; nothing was changed", err)
 		}
-		if ns.key, err = newKey(ns.alg); err != nil {
+		if ns.key, err = keyfile.New(ns.alg); err != nil {
 			return nil, err
 		}
-		if err := keysAbsent(cfg.Dir, o.keys.keyDir, domain, ns.name); err != nil {
+		if err := keyfile.Absent(cfg.Dir, o.keys.keyDir, domain, ns.name); err != nil {
 			return nil, err
 		}
 	}
@@ -217,7 +219,7 @@ func (r *run) onboardOne(o onboardOpts, req onboardReq) (*onboarded, error) {
 	// The edit is checked with the public keys inline, before any key file
 	// exists; the file written later names the same keys through key_file.
 	probe, err := edit.AddDomain(domain, fields(func(ns *newSel) string {
-		pub, _ := publicPEM(ns.key)
+		pub, _ := keyfile.PublicPEM(ns.key)
 		block, _ := pem.Decode(pub)
 		return "{public_key: " + configedit.Scalar(base64.StdEncoding.EncodeToString(block.Bytes)) + "}"
 	}))
@@ -236,7 +238,7 @@ func (r *run) onboardOne(o onboardOpts, req onboardReq) (*onboarded, error) {
 	// Everything is checked; write.
 	var summaries, names []string
 	for _, ns := range sels {
-		summaries = append(summaries, publicSummary(ns.key))
+		summaries = append(summaries, keyfile.Summary(ns.key))
 		names = append(names, ns.name)
 	}
 	res := &onboarded{cfg: after, domain: d, summary: strings.Join(summaries, " and "), selector: strings.Join(names, " and ")}
@@ -250,12 +252,12 @@ func (r *run) onboardOne(o onboardOpts, req onboardReq) (*onboarded, error) {
 	undoKeys := func() {
 		for _, ns := range sels {
 			if ns.k != nil {
-				ns.k.remove()
+				ns.k.Remove()
 			}
 		}
 	}
 	for _, ns := range sels {
-		if ns.k, err = writeKey(cfg.Dir, o.keys.keyDir, domain, ns.name, ns.key); err != nil {
+		if ns.k, err = keyfile.Write(cfg.Dir, o.keys.keyDir, domain, ns.name, ns.key); err != nil {
 			undoKeys()
 			undoZone()
 			return nil, fmt.Errorf("%v; nothing was changed", err)
@@ -266,7 +268,7 @@ func (r *run) onboardOne(o onboardOpts, req onboardReq) (*onboarded, error) {
 		res.more = append(res.more, ns.k)
 	}
 	data, err := edit.AddDomain(domain, fields(func(ns *newSel) string {
-		return "{key_file: " + configedit.Scalar(ns.k.ref) + ", created: " + r.now().Format("2006-01-02") + "}"
+		return "{key_file: " + configedit.Scalar(ns.k.Ref) + ", created: " + r.now().Format("2006-01-02") + "}"
 	}))
 	if err == nil {
 		res.cfg, err = configedit.Check(cfg, cfg.File, data, r.env.LookupEnv, domain)
@@ -364,7 +366,7 @@ func (r *run) onboardBulk(path string, o onboardOpts, def onboardReq) int {
 			extra = ", zone created"
 		}
 		fmt.Fprintf(r.env.Stdout, "%s:%d %s: onboarded (provider %s, profile %s, selector %s, %s key in %s%s)\n",
-			path, req.row, res.domain.Name, res.domain.Provider, req.profile, res.selector, res.summary, res.key.path, extra)
+			path, req.row, res.domain.Name, res.domain.Provider, req.profile, res.selector, res.summary, res.key.Path, extra)
 		ok = append(ok, res.domain.Name)
 	}
 	fmt.Fprintf(r.env.Stdout, "\n%d of %d rows onboarded, %d failed.\n", len(ok), len(reqs), len(failed))

@@ -1,14 +1,16 @@
 package cli
 
 import (
-	"github.com/mailzone/mailzone/dkim"
-	"github.com/mailzone/mailzone/providers/cloudflare/fakecf"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mailzone/mailzone/dkim"
+	"github.com/mailzone/mailzone/keyfile"
+	"github.com/mailzone/mailzone/providers/cloudflare/fakecf"
 )
 
 // oddConfig has comments everywhere, four-space indentation, flow and block
@@ -125,7 +127,7 @@ func TestOnboard(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "a new Ed25519 key") || !strings.Contains(r.stdout, `"v=DKIM1; k=ed25519; p=`) {
 		t.Fatalf("ed25519: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	sel := defaultSelector(time.Now())
+	sel := keyfile.DefaultSelector(time.Now())
 	if !regexp.MustCompile(`^mz\d{6}$`).MatchString(sel) {
 		t.Errorf("default selector %q", sel)
 	}

@@ -5,8 +5,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"github.com/mailzone/mailzone/fleet"
 	"strings"
+
+	"github.com/mailzone/mailzone/fleet"
 
 	"github.com/mailzone/mailzone/plan"
 	"github.com/mailzone/mailzone/providers"

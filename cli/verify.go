@@ -5,9 +5,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"github.com/mailzone/mailzone/fleet"
 	"strings"
 	"time"
+
+	"github.com/mailzone/mailzone/fleet"
 
 	"github.com/mailzone/mailzone/plan"
 	"github.com/mailzone/mailzone/providers"
