@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mailzone/mailzone/escape"
+	"github.com/mailzone/mailzone/keystatus"
 	"github.com/mailzone/mailzone/plan"
 	"github.com/mailzone/mailzone/rrset"
 	"github.com/mailzone/mailzone/schema"
@@ -66,18 +67,18 @@ func (r *run) dkimReady(args []string) int {
 	if nerr == nil && *format == "text" {
 		fmt.Fprintf(r.env.Stdout, "Zone %s: SOA negative TTL %s (RFC 2308: the lesser of the SOA TTL and MINIMUM): resolvers may cache \"no such key\" that long.\n", d.Zone, negTTL)
 	}
-	status := func() (keyStatus, bool) {
+	status := func() (keystatus.Status, bool) {
 		sts, err := r.dkimStatuses(ctx, cfg, []*schema.Domain{d}, vf, f.resolver)
 		if err != nil {
 			r.errorf("%v", err)
-			return keyStatus{}, false
+			return keystatus.Status{}, false
 		}
 		for _, s := range sts {
 			if s.Selector == sel {
 				return s, true
 			}
 		}
-		return keyStatus{}, false
+		return keystatus.Status{}, false
 	}
 	st, ok := status()
 	if !ok {
@@ -129,13 +130,13 @@ func (r *run) dkimReady(args []string) int {
 	}
 	if *format == "json" {
 		out := struct {
-			keyStatus
+			keystatus.Status
 			NegativeTTL int `json:"negative_ttl_seconds"`
 		}{st, int(negTTL / time.Second)}
 		data, _ := json.MarshalIndent(out, "", "  ")
 		r.env.Stdout.Write(append(data, '\n'))
 	} else {
-		writeKeyStatus(r.env.Stdout, []keyStatus{st})
+		keystatus.WriteText(r.env.Stdout, []keystatus.Status{st})
 	}
 	switch {
 	case r.stop.Stopped():
@@ -157,7 +158,7 @@ func (r *run) dkimReady(args []string) int {
 
 // newKeysReady says, after apply verified its writes, when each DKIM key it
 // published becomes safe to sign with, and records that it is served
-// everywhere from now (see servedFile).
+// everywhere from now (see keystatus.ServedFile).
 func (r *run) newKeysReady(cfg *schema.Config, work []*plan.Zone, vf verifyFlags, resolver string) {
 	var ds []*schema.Domain
 	seen := map[string]bool{}
