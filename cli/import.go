@@ -141,7 +141,7 @@ func (r *run) writeImport(cfg *schema.Config, docs []*importer.Domain, names []s
 func (r *run) openProvider(cfg *schema.Config, name string) (providers.Provider, bool) {
 	pc := cfg.Provider(name)
 	if pc == nil {
-		r.errorf("provider %q is not declared in %s (declared: %s)", name, cfg.File, declaredProviders(cfg))
+		r.errorf("provider %q is not declared in %s (declared: %s)", name, cfg.File, cfg.DeclaredProviders())
 		return nil, false
 	}
 	if len(pc.Unset) > 0 {
@@ -158,14 +158,6 @@ func (r *run) openProvider(cfg *schema.Config, name string) (providers.Provider,
 		return nil, false
 	}
 	return p, true
-}
-
-func declaredProviders(cfg *schema.Config) string {
-	var names []string
-	for _, p := range cfg.Providers {
-		names = append(names, p.Name)
-	}
-	return strings.Join(names, ", ")
 }
 
 // loadForImport loads the configuration import reads providers and defaults

@@ -226,6 +226,15 @@ func (c *Config) Domain(name string) *Domain {
 	return nil
 }
 
+// DeclaredProviders lists the names of the declared providers, for messages.
+func (c *Config) DeclaredProviders() string {
+	names := make([]string, len(c.Providers))
+	for i, p := range c.Providers {
+		names[i] = p.Name
+	}
+	return strings.Join(names, ", ")
+}
+
 // Provider looks a provider block up by name.
 func (c *Config) Provider(name string) *Provider {
 	for _, p := range c.Providers {
