@@ -159,93 +159,46 @@ func (r *run) apply(args []string) (code int) {
 		fmt.Fprintln(r.env.Stdout, "No changes to apply.")
 		return r.excludedExit(p, ExitOK)
 	}
-	// A one-line profile edit must not rewrite the whole fleet unnoticed:
-	// updates and deletes over the threshold need --allow-mass-change.
-	// Creates never count, so onboarding a fleet is not blocked.
-	if changed, existing := p.MassChange(); !*allowMass && changed > massChangeFloor && changed*100 > cfg.Defaults.MaxChangePercent*existing {
-		r.errorf("the plan updates or deletes %d of the %d owned record sets that exist (%d%%), over the safety threshold of %d%% (defaults.safety.max_change_percent); review the plan, then apply with --allow-mass-change; nothing was changed",
-			changed, existing, changed*100/max(existing, 1), cfg.Defaults.MaxChangePercent)
+	af := apply.Fleet{Providers: opened, Parallel: f.fleet.parallel, Progress: r.newProgress, Stopped: r.stop.Stopped}
+	// A one-line profile edit must not rewrite the whole fleet unnoticed.
+	if err := apply.MassChange(p, cfg.Defaults.MaxChangePercent, massChangeFloor); err != nil && !*allowMass {
+		r.errorf("%v", err)
 		return ExitError
 	}
 	// Before any write, check every zone still holds what the plan read: a
 	// stale plan is refused as a whole, so nothing is half-applied.
-	var work []*plan.Zone
-	for _, z := range p.Zones {
-		if len(z.Changes) > 0 {
-			work = append(work, z)
-		}
+	checked := af.Check(ctx, p, fresh)
+	for _, m := range checked.Stale {
+		r.errorf("%s", m)
 	}
-	staleMsgs := make([][]string, len(work))
-	checkWork := len(work)
-	if fresh {
-		checkWork = 0
-	}
-	inEffect := make([]bool, len(work))
-	fleet.ForEach(checkWork, f.fleet.parallel, r.newProgress("check", len(work)), nil, func(i int) bool {
-		z := work[i]
-		changed, done, err := apply.Check(ctx, opened[z.Provider], z)
-		if err != nil {
-			staleMsgs[i] = append(staleMsgs[i], err.Error())
-			return false
-		}
-		inEffect[i] = done
-		for _, fp := range changed {
-			staleMsgs[i] = append(staleMsgs[i], fmt.Sprintf("zone %s: %s %s changed since the plan was made", z.Zone, fp.Name, fp.Type))
-		}
-		return len(changed) == 0
-	})
-	stale := false
-	for _, msgs := range staleMsgs {
-		for _, m := range msgs {
-			r.errorf("%s", m)
-			stale = true
-		}
-	}
-	if stale {
+	if len(checked.Stale) > 0 {
 		fmt.Fprintln(r.env.Stderr, "mailzone: the plan is stale; nothing was changed. Make a new plan and review it.")
 		return ExitError
 	}
 	// Zones the plan was already applied to are skipped, and said so.
-	var pending []*plan.Zone
-	for i, z := range work {
-		if inEffect[i] {
-			fmt.Fprintf(r.env.Stdout, "zone %s: already in effect (the plan was applied before); nothing to write\n", z.Zone)
-			doc.Zones = append(doc.Zones, applyZoneDoc{Zone: z.Zone, Provider: z.Provider, Changes: len(z.Changes), InEffect: true})
-			continue
-		}
-		pending = append(pending, z)
+	for _, z := range checked.InEffect {
+		fmt.Fprintf(r.env.Stdout, "zone %s: already in effect (the plan was applied before); nothing to write\n", z.Zone)
+		doc.Zones = append(doc.Zones, applyZoneDoc{Zone: z.Zone, Provider: z.Provider, Changes: len(z.Changes), InEffect: true})
 	}
-	if len(work) > 0 && len(pending) == 0 {
+	if len(checked.InEffect) > 0 && len(checked.Pending) == 0 {
 		fmt.Fprintln(r.env.Stdout, "The plan is already in effect: every zone holds what it asks for. Nothing was written.")
 		return r.excludedExit(p, ExitOK)
 	}
-	work = pending
+	work := checked.Pending
 	if r.stop.Stopped() {
 		fmt.Fprintln(r.env.Stderr, "mailzone: stopped before writing; nothing was written")
 		return r.stop.exitCode()
 	}
 	// Zones someone else edits (manual providers) are not written: their
 	// changes become instructions, and apply waits for them with the rest.
-	var manual []*plan.Zone
-	var writable []*plan.Zone
-	for _, z := range work {
-		if providers.IsManual(opened[z.Provider]) {
-			manual = append(manual, z)
-			doc.Zones = append(doc.Zones, applyZoneDoc{Zone: z.Zone, Provider: z.Provider, Changes: len(z.Changes), Manual: true})
-		} else {
-			writable = append(writable, z)
-		}
+	writable, manual := af.Manual(work)
+	for _, z := range manual {
+		doc.Zones = append(doc.Zones, applyZoneDoc{Zone: z.Zone, Provider: z.Provider, Changes: len(z.Changes), Manual: true})
 	}
-	if len(manual) > 0 {
-		if !r.instructions(manual, *instrFile) {
-			return ExitError
-		}
+	if len(manual) > 0 && !r.instructions(manual, *instrFile) {
+		return ExitError
 	}
-	results := make([]apply.Result, len(writable))
-	fleet.ForEach(len(writable), f.fleet.parallel, r.newProgress("apply", len(writable)), r.stop.Stopped, func(i int) bool {
-		results[i] = apply.Zone(ctx, opened[writable[i].Provider], writable[i])
-		return results[i].Err == nil
-	})
+	results := af.Write(ctx, writable)
 	if len(p.Excluded) > 0 {
 		doc.Excluded = p.Excluded
 	}
