@@ -246,14 +246,14 @@ func (r *run) apply(args []string) (code int) {
 		fmt.Fprintln(r.env.Stdout, "Not waiting for them (--no-wait): run mailzone verify once the DNS admin has made the changes.")
 		work = writable
 	}
-	checks := checksFromPlan(cfg, work)
-	var live []zoneCheck
+	checks := fleet.ChecksFromPlan(cfg, work)
+	var live []fleet.Check
 	var staged []string
 	for i, c := range checks {
 		st, _ := opened[work[i].Provider].(providers.Staged)
-		explicit := len(vf.nameservers) > 0 || (c.domain != nil && len(c.domain.Verify.Nameservers) > 0)
+		explicit := len(vf.nameservers) > 0 || (c.Domain != nil && len(c.Domain.Verify.Nameservers) > 0)
 		if st != nil && st.Staged() && !explicit {
-			staged = append(staged, c.zone)
+			staged = append(staged, c.Zone)
 			continue
 		}
 		live = append(live, c)

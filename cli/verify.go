@@ -10,9 +10,7 @@ import (
 
 	"github.com/mailzone/mailzone/fleet"
 
-	"github.com/mailzone/mailzone/plan"
 	"github.com/mailzone/mailzone/providers"
-	"github.com/mailzone/mailzone/rrset"
 	"github.com/mailzone/mailzone/schema"
 	"github.com/mailzone/mailzone/verify"
 )
@@ -28,70 +26,6 @@ func (f *verifyFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.timeout, "verify-timeout", 0, "how long to wait, for the whole run, for every nameserver to agree (default: the longest verify.timeout, then 5m)")
 	fs.Var(&f.nameservers, "nameserver", "query this nameserver address (ip:port) instead of discovering the NS set (repeatable)")
 	fs.BoolVar(&f.verbose, "v", false, "print the matrix of every zone, not only of the zones that did not verify")
-}
-
-// zoneCheck is what to verify in one zone.
-type zoneCheck struct {
-	zone string
-	// providerNS are the nameservers the provider's API assigned to the zone,
-	// when it says (Cloudflare, Route53).
-	providerNS []string
-	domain     *schema.Domain // the first domain of the zone, for its verify settings
-	records    []verify.Record
-}
-
-// checksFromPlan verifies what a plan wrote: the records after each change.
-func checksFromPlan(cfg *schema.Config, zs []*plan.Zone) []zoneCheck {
-	var out []zoneCheck
-	for _, z := range zs {
-		if len(z.Changes) == 0 {
-			continue
-		}
-		c := zoneCheck{zone: z.Zone}
-		for _, name := range z.Domains {
-			if d := cfg.Domain(name); d != nil && c.domain == nil {
-				c.domain = d
-			}
-		}
-		for _, ch := range z.Changes {
-			set := ch.New
-			if set.Name == "" {
-				set = rrset.RRset{Name: ch.Old.Name, Type: ch.Old.Type}
-			}
-			owns := schema.Record{Field: ch.Field, Set: set}.Owns
-			c.records = append(c.records, verify.Record{Field: field(z, ch.Domain, ch.Field), Set: set, Owns: owns})
-		}
-		out = append(out, c)
-	}
-	return out
-}
-
-// field names a record in the matrix: the field alone, or prefixed with the
-// domain when a zone holds several domains.
-func field(z *plan.Zone, domain, f string) string {
-	if len(z.Domains) > 1 {
-		return domain + " " + f
-	}
-	return f
-}
-
-// checksFromConfig verifies the whole desired state of the targets.
-func checksFromConfig(ts []*fleet.Target) []zoneCheck {
-	var out []zoneCheck
-	for _, t := range ts {
-		c := zoneCheck{zone: t.Zone, domain: t.Domains[0]}
-		for _, d := range t.Domains {
-			for _, rec := range d.Records() {
-				f := rec.Field
-				if len(t.Domains) > 1 {
-					f = d.Name + " " + f
-				}
-				c.records = append(c.records, verify.Record{Field: f, Set: rec.Set, Owns: rec.Owns})
-			}
-		}
-		out = append(out, c)
-	}
-	return out
 }
 
 // options builds verify options from flags, the domain's settings and defaults.
@@ -117,121 +51,92 @@ func (f *verifyFlags) options(cfg *schema.Config, d *schema.Domain, resolver str
 // same time, under one deadline for the whole run.
 const maxVerifyParallel = 2048
 
-// runTimeout is the one deadline of a verification run: --verify-timeout,
-// else the longest verify.timeout of the zones, else verify's default.
-func (f *verifyFlags) runTimeout(checks []zoneCheck) time.Duration {
-	if f.timeout > 0 {
-		return f.timeout
-	}
-	var t time.Duration
-	for _, c := range checks {
-		if c.domain != nil {
-			t = max(t, c.domain.Verify.Timeout)
-		}
-	}
-	if t == 0 {
-		t = verify.DefaultTimeout
-	}
-	return t
-}
-
 // verifyAll checks every zone concurrently under one deadline for the whole
 // run, prints the matrix of each zone that did not verify (of every zone with
 // -v, or when there are at most five), then one summary: how many zones
 // verified, were stale, or could not be checked, and which. It reports
 // whether every nameserver agreed everywhere; ok is false when a check could
 // not run at all. An interruption ends the wait and shows what was seen.
-func (r *run) verifyAll(cfg *schema.Config, checks []zoneCheck, vf verifyFlags, resolver string, parallel int, delegation bool) (verified, ok bool) {
-	timeout := vf.runTimeout(checks)
+func (r *run) verifyAll(cfg *schema.Config, checks []fleet.Check, vf verifyFlags, resolver string, parallel int, delegation bool) (verified, ok bool) {
+	timeout := fleet.RunTimeout(vf.timeout, checks)
 	deadline := time.Now().Add(timeout)
-	// Each zone's verification ends at the deadline by its own timeout, and
-	// reports what it saw; the context (a little later) and an interruption
-	// only bound what runs past it.
 	ctx, cancel := context.WithDeadline(r.stop.soft, deadline.Add(5*time.Second))
 	defer cancel()
-	results := make([]*verify.Result, len(checks))
-	errs := make([]error, len(checks))
-	dels := make([]*verify.Delegation, len(checks))
-	prog := r.newProgress("verify", len(checks))
 	live := len(checks) == 1 && r.env.StderrTerminal
-	fleet.ForEach(len(checks), max(parallel, min(len(checks), maxVerifyParallel)), prog, nil, func(i int) bool {
-		c := checks[i]
-		o := vf.options(cfg, c.domain, resolver)
-		o.ProviderNameservers = c.providerNS
-		o.Timeout = time.Until(deadline)
-		if o.Timeout <= 0 || ctx.Err() != nil || r.stop.Stopped() {
-			errs[i] = fmt.Errorf("not checked: the run's deadline (%v) or an interruption came first", timeout)
-			return false
-		}
-		switch {
-		case live:
-			o.Progress = func(p verify.Progress) { fmt.Fprintf(r.env.Stderr, "\r\x1b[Kverify %s: %s", c.zone, p) }
-		case len(checks) <= 5:
-			// Not a terminal (CI logs): a quiet line every 10 seconds while
-			// nameservers lag, so a long wait is never silent.
-			var last time.Duration
-			o.Progress = func(p verify.Progress) {
-				if p.Elapsed-last >= 10*time.Second {
-					last = p.Elapsed
-					fmt.Fprintf(r.env.Stderr, "verify %s: %s\n", c.zone, p)
+	outs := fleet.Verify(ctx, checks, fleet.VerifyOptions{
+		Options: func(c fleet.Check) verify.Options {
+			o := vf.options(cfg, c.Domain, resolver)
+			switch {
+			case live:
+				o.Progress = func(p verify.Progress) { fmt.Fprintf(r.env.Stderr, "\r\x1b[Kverify %s: %s", c.Zone, p) }
+			case len(checks) <= 5:
+				// Not a terminal (CI logs): a quiet line every 10 seconds while
+				// nameservers lag, so a long wait is never silent.
+				var last time.Duration
+				o.Progress = func(p verify.Progress) {
+					if p.Elapsed-last >= 10*time.Second {
+						last = p.Elapsed
+						fmt.Fprintf(r.env.Stderr, "verify %s: %s\n", c.Zone, p)
+					}
 				}
 			}
-		}
-		results[i], errs[i] = verify.Verify(ctx, c.zone, c.records, o)
-		if live {
-			fmt.Fprint(r.env.Stderr, "\r\x1b[K")
-		}
-		if delegation && ctx.Err() == nil {
-			dels[i], _ = verify.CheckDelegation(ctx, c.zone, o)
-		}
-		return errs[i] == nil && results[i] != nil && results[i].Verified
+			return o
+		},
+		Deadline: deadline, Timeout: timeout,
+		Parallel:   max(parallel, min(len(checks), maxVerifyParallel)),
+		Progress:   r.newProgress("verify", len(checks)),
+		Stopped:    r.stop.Stopped,
+		Delegation: delegation,
 	})
+	if live {
+		fmt.Fprint(r.env.Stderr, "\r\x1b[K")
+	}
 	verified, ok = true, true
 	all := vf.verbose || len(checks) <= 5
 	var good, stale, failed []string
 	for i, c := range checks {
-		res, err := results[i], errs[i]
+		res, err := outs[i].Result, outs[i].Err
 		if err != nil && res != nil && r.stop.Stopped() {
 			err = nil // interrupted: the matrix says what was seen
 		}
 		if err != nil {
-			r.errorf("verify zone %s: %v", c.zone, err)
+			r.errorf("verify zone %s: %v", c.Zone, err)
 			verified, ok = false, false
-			failed = append(failed, c.zone)
+			failed = append(failed, c.Zone)
 			if res == nil {
 				if r.verified != nil {
-					*r.verified = append(*r.verified, verifyJSON(c.zone, nil, err, nil))
+					*r.verified = append(*r.verified, verifyJSON(c.Zone, nil, err, nil))
 				}
 				continue
 			}
 		}
 		if r.verified != nil {
 			var del fmt.Stringer
-			if dels[i] != nil {
-				del = dels[i]
+			if outs[i].Delegation != nil {
+				del = outs[i].Delegation
 			}
-			*r.verified = append(*r.verified, verifyJSON(c.zone, res, err, del))
+			*r.verified = append(*r.verified, verifyJSON(c.Zone, res, err, del))
 		}
 		var b bytes.Buffer
 		switch {
 		case !res.Verified || all:
-			fmt.Fprintf(&b, "\nverify zone %s:\n", c.zone)
+			fmt.Fprintf(&b, "\nverify zone %s:\n", c.Zone)
 			res.WriteMatrix(&b) // ends with the zone's summary
 		}
-		if dels[i] != nil && (all || !res.Verified) {
-			fmt.Fprintf(&b, "delegation: %s\n", dels[i])
+		if outs[i].Delegation != nil && (all || !res.Verified) {
+			fmt.Fprintf(&b, "delegation: %s\n", outs[i].Delegation)
 		}
 		r.env.Stdout.Write(b.Bytes())
 		switch {
 		case err != nil:
 		case res.Verified:
-			good = append(good, c.zone)
+			good = append(good, c.Zone)
 		case res.ServedOther():
 			verified = false
-			stale = append(stale, c.zone)
+			stale = append(stale, c.Zone)
 		default:
 			verified = false
-			failed = append(failed, c.zone)
+			failed = append(failed, c.Zone)
 		}
 	}
 	if len(checks) > 1 || r.stop.Stopped() {
@@ -295,7 +200,7 @@ func (r *run) verify(args []string) int {
 		r.errorf("%v", err)
 		return ExitError
 	}
-	checks := checksFromConfig(ts)
+	checks := fleet.ChecksFromConfig(ts)
 	r.providerNameservers(cfg, ts, checks)
 	verified, ok := r.verifyAll(cfg, checks, vf, f.resolver, f.fleet.parallel, true)
 	switch {
@@ -312,7 +217,7 @@ func (r *run) verify(args []string) int {
 // providerNameservers asks each provider that can tell which nameservers it
 // assigned to each zone. It is best effort: a provider that cannot be opened
 // (credentials not set) is skipped, since verify itself needs no credentials.
-func (r *run) providerNameservers(cfg *schema.Config, ts []*fleet.Target, checks []zoneCheck) {
+func (r *run) providerNameservers(cfg *schema.Config, ts []*fleet.Target, checks []fleet.Check) {
 	opened := map[string]providers.Provider{}
 	for i, t := range ts {
 		p, done := opened[t.Provider]
@@ -324,7 +229,7 @@ func (r *run) providerNameservers(cfg *schema.Config, ts []*fleet.Target, checks
 			opened[t.Provider] = p
 		}
 		if l, ok := p.(providers.NameserverLister); ok {
-			checks[i].providerNS, _ = l.Nameservers(context.Background(), t.Zone)
+			checks[i].ProviderNS, _ = l.Nameservers(context.Background(), t.Zone)
 		}
 	}
 }
