@@ -9,6 +9,7 @@ import (
 
 	"github.com/mailzone/mailzone/configedit"
 	"github.com/mailzone/mailzone/keyfile"
+	"github.com/mailzone/mailzone/rotate"
 
 	"github.com/mailzone/mailzone/dkim"
 	"github.com/mailzone/mailzone/escape"
@@ -116,12 +117,12 @@ func (r *run) rotate(args []string) int {
 		}
 	}
 	if kf.algorithm == "" {
-		kf.algorithm = newestAlgorithm(d)
+		kf.algorithm = rotate.NewestAlgorithm(d)
 	}
 	if kf.algorithm != "rsa" && kf.algorithm != "ed25519" {
 		return r.usageError("dkim rotate", fmt.Errorf("--dkim-algorithm must be rsa or ed25519, not %q", kf.algorithm))
 	}
-	k, key, err := r.addKey(cfg, domain, sel, kf.algorithm, 0, kf.keyDir)
+	k, key, err := r.keyEditor(kf.keyDir).AddKey(cfg, domain, rotate.Key{Selector: sel, Algorithm: kf.algorithm}, 0)
 	if err != nil {
 		var diags schema.Diagnostics
 		if errors.As(err, &diags) {
@@ -145,50 +146,11 @@ func (r *run) rotate(args []string) int {
 	return r.plan([]string{"-c", cfg.File, "-d", domain, "--offline"})
 }
 
-// newestAlgorithm is the algorithm of the domain's newest key: the last key
-// selector in the file, where rotate and onboard add them. A domain that
-// signs with Ed25519 keeps Ed25519 when it rotates. RSA when it has none.
-func newestAlgorithm(d *schema.Domain) string {
-	alg := "rsa"
-	for _, s := range d.DKIM {
-		if s.Kind == schema.KeySelector && s.Algorithm != "" {
-			alg = s.Algorithm
-		}
-	}
-	return alg
-}
-
-// addKey makes a new key for a selector of a domain, writes it to the key
-// directory, and adds the selector (with its created date) to the
-// configuration, in place. On any failure nothing stays written.
-func (r *run) addKey(cfg *schema.Config, domain, sel, alg string, bits int, keyDir string) (*keyfile.File, []byte, error) {
-	edit, err := configedit.Read(cfg.File)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := keyfile.Absent(cfg.Dir, keyDir, domain, sel); err != nil {
-		return nil, nil, err
-	}
-	key, err := keyfile.NewBits(alg, bits)
-	if err != nil {
-		return nil, nil, err
-	}
-	k, err := keyfile.Write(cfg.Dir, keyDir, domain, sel, key)
-	if err != nil {
-		return nil, nil, err
-	}
-	data, err := edit.AddSelector(domain, sel, "{key_file: "+configedit.Scalar(k.Ref)+", created: "+r.now().Format("2006-01-02")+"}")
-	if err == nil {
-		_, err = configedit.Check(cfg, cfg.File, data, r.env.LookupEnv, domain)
-	}
-	if err == nil {
-		err = writeScrubbed(cfg.File, data, *r.secrets)
-	}
-	if err != nil {
-		k.Remove()
-		return nil, nil, err
-	}
-	return k, key, nil
+// keyEditor adds keys to the configuration with this run's clock,
+// environment and secret scrubbing.
+func (r *run) keyEditor(keyDir string) rotate.Editor {
+	return rotate.Editor{KeyDir: keyDir, Now: r.now(), LookupEnv: r.env.LookupEnv,
+		Write: func(path string, data []byte) error { return writeScrubbed(path, data, *r.secrets) }}
 }
 
 // rotateDue adds a new key to every domain whose newest key is due under its
@@ -220,41 +182,17 @@ func (r *run) rotateDue(kf keyFlags, only multi) int {
 			return ExitError
 		}
 		d := cfg.Domain(name)
-		p := d.DKIMPolicy
-		var newest *schema.Selector
-		for i := range d.DKIM {
-			s := &d.DKIM[i]
-			if s.Kind == schema.KeySelector && (newest == nil || !s.Created.Before(newest.Created)) {
-				newest = s
-			}
-		}
-		switch {
-		case newest == nil:
-		case newest.Created.IsZero():
-			fmt.Fprintf(r.env.Stdout, "%s: the age of key %s is unknown (no created date); add created: YYYY-MM-DD to rotate it on schedule\n", name, newest.Name)
-			continue
-		case now.Before(newest.Created.Add(p.RotateEvery)):
-			fmt.Fprintf(r.env.Stdout, "%s: key %s is not due until %s\n", name, newest.Name, newest.Created.Add(p.RotateEvery).Format("2006-01-02"))
+		add, why := rotate.Due(d, now)
+		if why != "" {
+			fmt.Fprintf(r.env.Stdout, "%s: %s\n", name, why)
 			continue
 		}
-		alg := p.Algorithm
-		if alg == "" {
-			alg = "rsa"
-			if newest != nil {
-				alg = newest.Algorithm
-			}
-		}
-		base := p.SelectorName(now)
-		plan := [][2]string{{base, alg}}
-		if alg == "both" {
-			plan = [][2]string{{base + "-rsa", "rsa"}, {base + "-ed25519", "ed25519"}}
-		}
-		for _, sp := range plan {
-			if declares(d, sp[0]) {
-				fmt.Fprintf(r.env.Stdout, "%s: selector %s is already declared; not rotated again\n", name, sp[0])
+		for _, sp := range add {
+			if declares(d, sp.Selector) {
+				fmt.Fprintf(r.env.Stdout, "%s: selector %s is already declared; not rotated again\n", name, sp.Selector)
 				continue
 			}
-			k, key, err := r.addKey(cfg, name, sp[0], sp[1], p.Bits, kf.keyDir)
+			k, key, err := r.keyEditor(kf.keyDir).AddKey(cfg, name, sp, d.DKIMPolicy.Bits)
 			if err != nil {
 				var diags schema.Diagnostics
 				if errors.As(err, &diags) {
@@ -265,7 +203,7 @@ func (r *run) rotateDue(kf keyFlags, only multi) int {
 				break
 			}
 			added++
-			fmt.Fprintf(r.env.Stdout, "%s: added selector %s with a new %s key (private key %s)\n", name, sp[0], keyfile.Summary(key), k.Path)
+			fmt.Fprintf(r.env.Stdout, "%s: added selector %s with a new %s key (private key %s)\n", name, sp.Selector, keyfile.Summary(key), k.Path)
 			if cfg = r.reload(kf.config); cfg == nil {
 				return ExitError
 			}
@@ -278,15 +216,6 @@ func (r *run) rotateDue(kf keyFlags, only multi) int {
 		return ExitError
 	}
 	return ExitOK
-}
-
-func declares(d *schema.Domain, sel string) bool {
-	for _, s := range d.DKIM {
-		if s.Name == sel {
-			return true
-		}
-	}
-	return false
 }
 
 // retire is `mailzone dkim retire DOMAIN SELECTOR`: it marks the selector
@@ -378,4 +307,15 @@ func (r *run) reload(path string) *schema.Config {
 		return nil
 	}
 	return cfg
+}
+
+// declares reports whether the domain names the selector itself (a wildcard
+// revocation does not count).
+func declares(d *schema.Domain, sel string) bool {
+	for _, s := range d.DKIM {
+		if s.Name == sel {
+			return true
+		}
+	}
+	return false
 }
