@@ -73,6 +73,8 @@ func (r *run) complete(words []string) int {
 		out = commandNames
 	case words[0] == "dkim" && len(words) == 2:
 		out = []string{"status", "ready", "rotate", "retire", "export"}
+	case words[0] == "dmarc" && len(words) == 2:
+		out = []string{"reports"}
 	case words[0] == "completion" && len(words) == 2:
 		out = []string{"bash", "zsh", "fish"}
 	case prev == "-d" || prev == "--d" || prev == "--domain" || prev == "-domain":
@@ -93,7 +95,7 @@ func (r *run) complete(words []string) int {
 		out = []string{"text", "json", "markdown", "opendkim", "rspamd"}
 	case strings.HasPrefix(cur, "-"):
 		cmd := words[0]
-		if cmd == "dkim" && len(words) > 2 {
+		if (cmd == "dkim" || cmd == "dmarc") && len(words) > 2 {
 			cmd += " " + words[1]
 		}
 		names, _ := Flags(cmd)

@@ -47,6 +47,7 @@ Usage:
   mailzone dkim rotate [-c FILE] --due [-d DOMAIN]...
   mailzone dkim retire [-c FILE] DOMAIN SELECTOR
   mailzone dkim export [-c FILE] --format opendkim|rspamd DIR [--key-dir keys]
+  mailzone dmarc reports [--since 30d] [--format text|json] [--out summary.json] PATH...
   mailzone completion bash|zsh|fish
   mailzone version
 
@@ -104,6 +105,8 @@ func Main(args []string, env Env) int {
 		return r.onboard(rest)
 	case "dkim":
 		return r.dkimCmd(rest)
+	case "dmarc":
+		return r.dmarcCmd(rest)
 	case "show":
 		return r.show(rest)
 	case "completion":
