@@ -89,6 +89,7 @@ func (r *run) apply(args []string) (code int) {
 		if f.config == "" && saved.Config != "" {
 			f.config = saved.Config
 		}
+		r.evidence = f.evidence
 		cfg = r.load(f.config)
 		if cfg == nil {
 			return ExitError
@@ -125,6 +126,7 @@ func (r *run) apply(args []string) (code int) {
 			return r.stop.exitCode()
 		}
 		p.Excluded = r.excluded
+		p.Rollouts = r.rolloutsOf(p)
 		r.stepSummary(p, cfg)
 		plan.Text(r.env.Stdout, p, plan.TextOptions{Color: r.env.color(), Full: *full})
 		if len(p.Errors()) > 0 {

@@ -236,6 +236,7 @@ func (r *run) retire(args []string) int {
 		return r.usageError("dkim retire", fmt.Errorf("name a domain and a selector"))
 	}
 	domain, sel := strings.ToLower(strings.TrimSuffix(pos[0], ".")), strings.ToLower(pos[1])
+	r.evidence = f.evidence
 	cfg := r.load(f.config)
 	if cfg == nil {
 		return ExitError

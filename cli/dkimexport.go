@@ -39,6 +39,7 @@ func (r *run) dkimExport(args []string) int {
 	if *format != "opendkim" && *format != "rspamd" {
 		return r.usageError("dkim export", fmt.Errorf("--format must be opendkim or rspamd, not %q", *format))
 	}
+	r.evidence = f.evidence
 	cfg, ds, ok := r.selectDomains(f.config, f.domains)
 	if !ok {
 		return ExitError

@@ -41,6 +41,7 @@ func (r *run) dkimReady(args []string) int {
 		return r.usageError("dkim ready", fmt.Errorf("--format must be text or json, not %q", *format))
 	}
 	domain, sel := strings.ToLower(strings.TrimSuffix(pos[0], ".")), strings.ToLower(pos[1])
+	r.evidence = f.evidence
 	cfg := r.load(f.config)
 	if cfg == nil {
 		return ExitError

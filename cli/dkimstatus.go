@@ -55,6 +55,7 @@ func (r *run) dkimStatus(args []string) int {
 	if *format != "text" && *format != "json" {
 		return r.usageError("dkim status", fmt.Errorf("--format must be text or json, not %q", *format))
 	}
+	r.evidence = f.evidence
 	cfg, ds, ok := r.selectDomains(f.config, f.domains)
 	if !ok {
 		return ExitError

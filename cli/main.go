@@ -12,9 +12,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mailzone/mailzone/aggregate"
 	"github.com/mailzone/mailzone/escape"
 	"github.com/mailzone/mailzone/lint"
 	"github.com/mailzone/mailzone/plan"
+	"github.com/mailzone/mailzone/rollout"
 	"github.com/mailzone/mailzone/schema"
 )
 
@@ -186,6 +188,12 @@ type run struct {
 	excluded []plan.Excluded
 	// findings are the lint findings of this run, for the markdown plan.
 	findings []lint.Finding
+	// evidence is --dmarc-evidence, which load reads for gated rollout
+	// stages instead of defaults.dmarc_evidence.
+	evidence string
+	// rollouts are where each domain's DMARC rollout stands, as load
+	// decided it.
+	rollouts []rollout.Status
 }
 
 // multi is a repeatable string flag.
@@ -294,7 +302,33 @@ func (r *run) load(path string) *schema.Config {
 		*r.secrets = append(*r.secrets, p.Secrets()...)
 	}
 	r.diagnostics(cfg.Warnings)
+	if !r.decideRollouts(cfg) {
+		return nil
+	}
 	return cfg
+}
+
+// decideRollouts sets the DMARC record each domain with a rollout
+// publishes now (package rollout), reading the evidence gated stages need:
+// --dmarc-evidence, else defaults.dmarc_evidence.
+func (r *run) decideRollouts(cfg *schema.Config) bool {
+	var ev *aggregate.Summary
+	path := r.evidence
+	if path == "" && cfg.Defaults.DMARCEvidence != "" {
+		path = cfg.Defaults.DMARCEvidence
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(cfg.Dir, path)
+		}
+	}
+	if path != "" {
+		var err error
+		if ev, err = aggregate.Load(path); err != nil {
+			r.errorf("DMARC evidence: %v; nothing was changed", err)
+			return false
+		}
+	}
+	r.rollouts = rollout.Apply(cfg, r.now(), ev)
+	return true
 }
 
 // diagnostics prints findings to stderr, and as workflow commands under GitHub

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/mailzone/mailzone/fleet"
+	"github.com/mailzone/mailzone/rollout"
 
 	"github.com/mailzone/mailzone/plan"
 	"github.com/mailzone/mailzone/providers"
@@ -47,6 +48,7 @@ type planFlags struct {
 	fleet    fleetFlags
 	offline  bool
 	resolver string
+	evidence string
 	// nameservers are apply's --nameserver addresses, which zones read
 	// through DNS (manual) are read from too.
 	nameservers []string
@@ -81,10 +83,12 @@ func (f *planFlags) register(fs *flag.FlagSet) {
 	f.fleet.register(fs)
 	fs.BoolVar(&f.offline, "offline", false, "skip the checks that need DNS (lint) before planning")
 	fs.StringVar(&f.resolver, "resolver", "", "recursive resolver (host:port) for lint and NS discovery (default: defaults.resolver, then /etc/resolv.conf)")
+	fs.StringVar(&f.evidence, "dmarc-evidence", "", "the DMARC report summary (dmarc reports --out) that gated rollout stages need (default: defaults.dmarc_evidence)")
 }
 
 // prepare loads the configuration, selects targets and opens their providers.
 func (r *run) prepare(f planFlags) (*schema.Config, []*fleet.Target, map[string]providers.Provider, bool) {
+	r.evidence = f.evidence
 	cfg := r.load(f.config)
 	if cfg == nil {
 		return nil, nil, nil, false
@@ -149,6 +153,7 @@ func (r *run) plan(args []string) int {
 	}
 	p := fleet.Read(r.stop.hard, cfg, ts, opened, f.fleet.parallel, r.newProgress("plan", len(ts)), r.stop.Stopped, func() string { return signalName(r.stop.signal()) })
 	p.Excluded = r.excluded
+	p.Rollouts = r.rolloutsOf(p)
 	switch *format {
 	case "json":
 		data, err := plan.JSON(p)
@@ -192,4 +197,21 @@ func (r *run) plan(args []string) int {
 		return r.excludedExit(p, ExitChanges)
 	}
 	return r.excludedExit(p, ExitOK)
+}
+
+// rolloutsOf are the rollouts of the domains the plan covers.
+func (r *run) rolloutsOf(p *plan.Plan) []rollout.Status {
+	in := map[string]bool{}
+	for _, z := range p.Zones {
+		for _, d := range z.Domains {
+			in[d] = true
+		}
+	}
+	var out []rollout.Status
+	for _, st := range r.rollouts {
+		if in[st.Domain] {
+			out = append(out, st)
+		}
+	}
+	return out
 }

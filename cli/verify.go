@@ -188,6 +188,7 @@ func (r *run) verify(args []string) int {
 			}{JSONVersion, docs})
 		}()
 	}
+	r.evidence = f.evidence
 	cfg := r.load(f.config)
 	if cfg == nil {
 		return ExitError

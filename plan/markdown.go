@@ -152,6 +152,17 @@ func Markdown(w io.Writer, p *Plan, o MarkdownOptions) error {
 		d.list(items, "records")
 		d.must("\n</details>\n")
 	}
+	if len(p.Rollouts) > 0 && d.add(fmt.Sprintf("\n**DMARC rollout (%d domain(s))**\n\n", len(p.Rollouts))) {
+		var items []string
+		for _, r := range p.Rollouts {
+			mark := ""
+			if r.Held != "" {
+				mark = "**held** "
+			}
+			items = append(items, "- "+escape.Code(r.Domain)+": "+mark+escape.Text(shortText(RolloutLine(r)))+"\n")
+		}
+		d.list(items, "rollouts")
+	}
 	var unlisted []string
 	for _, z := range p.Zones {
 		if z.Unlisted && z.Error == "" {

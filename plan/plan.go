@@ -8,6 +8,7 @@
 package plan
 
 import (
+	"github.com/mailzone/mailzone/rollout"
 	"github.com/mailzone/mailzone/rrset"
 )
 
@@ -26,6 +27,9 @@ type Plan struct {
 	// need DNS found errors in them: a plan with exclusions is partial, and
 	// says so first in every rendering.
 	Excluded []Excluded `json:"excluded,omitempty"`
+	// Rollouts say where each domain with a DMARC rollout stands: the
+	// stage in force, the date of its next step, or why it is held.
+	Rollouts []rollout.Status `json:"rollouts,omitempty"`
 }
 
 // Excluded is a domain the plan leaves out, with the reasons.

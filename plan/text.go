@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/mailzone/mailzone/escape"
+	"github.com/mailzone/mailzone/rollout"
 	"github.com/mailzone/mailzone/rrset"
 )
 
@@ -36,6 +37,7 @@ func Text(w io.Writer, p *Plan, o TextOptions) error {
 	for _, z := range p.Zones {
 		t.zone(z)
 	}
+	t.rollouts(p)
 	c := p.Counts()
 	if n := len(p.Errors()); n > 0 {
 		t.printf("%s %d zone(s) could not be read; they are not planned.\n", t.paint(red, "Error:"), n)
@@ -50,6 +52,43 @@ func Text(w io.Writer, p *Plan, o TextOptions) error {
 		t.printf("%s %d to add, %d to change, %d to delete.\n", t.paint(bold, "Plan:"), c.Add, c.Change, c.Delete)
 	}
 	return t.err
+}
+
+// rollouts lists where each DMARC rollout stands, held ones in red.
+func (t *textWriter) rollouts(p *Plan) {
+	if len(p.Rollouts) == 0 {
+		return
+	}
+	t.printf("%s\n", t.paint(bold, "DMARC rollout:"))
+	width := 0
+	for _, r := range p.Rollouts {
+		width = max(width, len(escape.Terminal(r.Domain)))
+	}
+	for _, r := range p.Rollouts {
+		line := RolloutLine(r)
+		if r.Held != "" {
+			line = t.paint(red, line)
+		}
+		t.printf("  %-*s  %s\n", width, escape.Terminal(r.Domain), escape.Terminal(line))
+	}
+	t.printf("\n")
+}
+
+// RolloutLine says where one rollout stands, in a sentence.
+func RolloutLine(r rollout.Status) string {
+	now := "p=" + r.Policy
+	if r.Testing {
+		now += " t=y"
+	}
+	switch {
+	case r.Held != "":
+		return fmt.Sprintf("stage %d of %d, %s (its date, %s, has passed); next %s", r.Stage, r.Stages, r.Held, r.Until.Format("2006-01-02"), r.Next)
+	case r.Stage == 0:
+		return now + ": the rollout is complete"
+	case r.Gated:
+		return fmt.Sprintf("stage %d of %d, %s until %s, then %s if the DMARC evidence allows", r.Stage, r.Stages, now, r.Until.Format("2006-01-02"), r.Next)
+	}
+	return fmt.Sprintf("stage %d of %d, %s until %s, then %s", r.Stage, r.Stages, now, r.Until.Format("2006-01-02"), r.Next)
 }
 
 // TextExcluded renders only the domains the plan left out, as Text starts.

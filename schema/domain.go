@@ -369,11 +369,17 @@ func (l *loader) dmarc(n *yaml.Node, field string, parked bool) *TXTField {
 	}
 	var spec dmarc.Spec
 	nodes := map[string]*yaml.Node{}
-	keys := []string{"delete"}
+	var rolloutNode *yaml.Node
+	var rolloutField string
+	keys := []string{"delete", "rollout"}
 	for k := range dmarcKeys {
 		keys = append(keys, k)
 	}
 	for _, p := range l.fields(n, field, keys...) {
+		if p.key == "rollout" {
+			rolloutNode, rolloutField = p.v, p.field
+			continue
+		}
 		nodes[dmarcKeys[p.key]] = p.v
 		switch p.key {
 		case "policy":
@@ -436,6 +442,13 @@ func (l *loader) dmarc(n *yaml.Node, field string, parked bool) *TXTField {
 		return nil
 	}
 	f.Text = spec.Render()
+	if rolloutNode != nil {
+		if parked {
+			l.errorf(rolloutNode, rolloutField, "a parked domain (mail: none) publishes p=reject at once; remove rollout")
+		} else if _, known := strictness[spec.Policy]; known {
+			f.Rollout = l.rollout(rolloutNode, rolloutField, spec)
+		}
+	}
 	tagKey := map[string]string{}
 	for k, t := range dmarcKeys {
 		tagKey[t] = k

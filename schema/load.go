@@ -256,8 +256,10 @@ func (l *loader) providers(cfg *Config, n *yaml.Node) {
 }
 
 func (l *loader) defaults(cfg *Config, n *yaml.Node) {
-	for _, p := range l.fields(n, "defaults", "ttl", "provider", "resolver", "verify", "new_zone", "safety") {
+	for _, p := range l.fields(n, "defaults", "ttl", "provider", "resolver", "verify", "new_zone", "safety", "dmarc_evidence") {
 		switch p.key {
+		case "dmarc_evidence":
+			cfg.Defaults.DMARCEvidence, _ = l.str(p.v, p.field)
 		case "safety":
 			for _, q := range l.fields(p.v, p.field, "max_change_percent") {
 				if v, ok := l.uint(q.v, q.field, 1, 100); ok {

@@ -94,6 +94,10 @@ type Defaults struct {
 	// NewZone is what `onboard --create-zone` writes into a new zone file's
 	// SOA and NS records.
 	NewZone NewZone
+	// DMARCEvidence is the aggregate-report summary (dmarc reports --out)
+	// that gated rollout stages read, relative to the configuration's
+	// directory; plan --dmarc-evidence overrides it.
+	DMARCEvidence string
 	// MaxChangePercent is apply's safety threshold (defaults.safety): the
 	// share of existing owned record sets a plan may update or delete
 	// without --allow-mass-change. Default 30.
@@ -157,6 +161,9 @@ type TXTField struct {
 	Text   string
 	Absent bool
 	Pos    Pos
+	// Rollout, for DMARC, reaches the policy in stages; Text is then the
+	// final record until package rollout sets the one in force.
+	Rollout *Rollout
 }
 
 // Selector is one DKIM selector at <name>._domainkey.<domain>.
