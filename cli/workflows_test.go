@@ -12,7 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-var workflows = []string{"../examples/github-actions/plan.yml", "../examples/github-actions/apply.yml", "../examples/github-actions/fleet.yml"}
+var workflows = []string{"../examples/github-actions/plan.yml", "../examples/github-actions/apply.yml", "../examples/github-actions/fleet.yml", "../examples/github-actions/dmarc-rollout.yml"}
 
 // TestWorkflowsLint checks the example workflows with actionlint: syntax,
 // expressions, action inputs, permissions and the rest of its rules.
@@ -133,8 +133,8 @@ func mailzoneCommands(script string) [][]string {
 				}
 				cmd = append(cmd, strings.Trim(w, `"'`))
 			}
-			if len(cmd) > 1 && cmd[0] == "dkim" {
-				cmd = append([]string{"dkim " + cmd[1]}, cmd[2:]...)
+			if len(cmd) > 1 && (cmd[0] == "dkim" || cmd[0] == "dmarc") {
+				cmd = append([]string{cmd[0] + " " + cmd[1]}, cmd[2:]...)
 			}
 			out = append(out, cmd)
 		}

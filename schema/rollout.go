@@ -54,6 +54,9 @@ func Stricter(a, b string) bool { return strictness[a] > strictness[b] }
 // rollout decodes dmarc.rollout, given the final policy.
 func (l *loader) rollout(n *yaml.Node, field string, final dmarc.Spec) *Rollout {
 	n = resolve(n)
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil // rollout: null, as rollout: []
+	}
 	if n.Kind != yaml.SequenceNode {
 		l.errorf(n, field, "must be a list of stages, such as [{policy: none, until: 2027-01-15}], not %s", kindName(n))
 		return nil
@@ -90,7 +93,7 @@ func (l *loader) rollout(n *yaml.Node, field string, final dmarc.Spec) *Rollout 
 				}
 				t, err := time.Parse("2006-01-02", s)
 				if err != nil {
-					l.errorf(p.v, p.field, "%s is not a date such as 2027-01-15", short(s))
+					l.errorf(p.v, p.field, "%q is not a date such as 2027-01-15", short(s))
 					ok = false
 					continue
 				}
@@ -125,7 +128,7 @@ func (l *loader) rollout(n *yaml.Node, field string, final dmarc.Spec) *Rollout 
 		}
 	}
 	if len(n.Content) == 0 {
-		l.errorf(n, field, "has no stages; remove it, or list them, such as [{policy: none, until: 2027-01-15}]")
+		// rollout: [] turns off a rollout a profile declares.
 		return nil
 	}
 	if !ok {
@@ -151,7 +154,7 @@ func (l *loader) require(n *yaml.Node, field string) *Require {
 			pct, isPct := strings.CutSuffix(s, "%")
 			f, err := strconv.ParseFloat(strings.TrimSpace(pct), 64)
 			if v.Kind != yaml.ScalarNode || err != nil || f < 0 || f > 100 || (!isPct && f > 1 && v.Tag != "!!int" && v.Tag != "!!float") {
-				l.errorf(p.v, p.field, "%s is not a pass rate such as 98%% (or 0.98)", short(s))
+				l.errorf(p.v, p.field, "%q is not a pass rate such as 98%% (or 0.98)", short(s))
 				ok = false
 				continue
 			}
