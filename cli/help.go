@@ -31,11 +31,12 @@ var docs = map[string]cmdDoc{
 	"dkim retire":   {"mailzone dkim retire [flags] DOMAIN SELECTOR", "Mark a selector revoked, only when another selector of the domain is ready.", "mailzone dkim retire contoso.com mz202606"},
 	"dkim export":   {"mailzone dkim export [flags] DIR", "Write the signer's tables (OpenDKIM or rspamd) for the ready keys.", "mailzone dkim export --format opendkim /etc/opendkim/mailzone"},
 	"dmarc reports": {"mailzone dmarc reports [flags] PATH...", "Sum DMARC aggregate reports (.xml, .xml.gz, .gz, .zip; files or directories) per policy domain: the evidence a rollout advances on.", "mailzone dmarc reports --since 30d --out summary.json reports/"},
+	"report":        {"mailzone report [flags] --html FILE", "Write the fleet overview (MX, SPF lookups, DKIM states, DMARC stage, report pass rates, MTA-STS, TLS-RPT) as one self-contained HTML page, or as JSON.", "mailzone report --html overview.html --dmarc-evidence summary.json"},
 	"version":       {"mailzone version", "Print the version, VCS revision and Go version.", "mailzone version"},
 }
 
 // commands are the top-level commands, for suggestions.
-var commandNames = []string{"plan", "apply", "verify", "lint", "show", "import", "onboard", "dkim", "dmarc", "completion", "version", "help"}
+var commandNames = []string{"plan", "apply", "verify", "lint", "show", "import", "onboard", "dkim", "dmarc", "report", "completion", "version", "help"}
 
 // helpError is a request for a command's help (-h, --help), with the flag
 // set to describe.

@@ -15,7 +15,7 @@ var update = flag.Bool("update", false, "rewrite the golden files of testdata/")
 // and an example; the goldens are in testdata/help (go test ./cli -run
 // TestHelpGolden -update rewrites them).
 func TestHelpGolden(t *testing.T) {
-	for _, cmd := range []string{"plan", "apply", "verify", "lint", "show", "import", "onboard", "dkim", "dkim status", "dkim ready", "dkim rotate", "dkim retire", "dkim export", "dmarc", "dmarc reports"} {
+	for _, cmd := range []string{"plan", "apply", "verify", "lint", "show", "import", "onboard", "dkim", "dkim status", "dkim ready", "dkim rotate", "dkim retire", "dkim export", "dmarc", "dmarc reports", "report"} {
 		args := append(strings.Fields(cmd), "-h")
 		r := mz(t, nil, "", args...)
 		if r.code != 0 || r.stderr != "" {

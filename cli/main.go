@@ -50,6 +50,7 @@ Usage:
   mailzone dkim retire [-c FILE] DOMAIN SELECTOR
   mailzone dkim export [-c FILE] --format opendkim|rspamd DIR [--key-dir keys]
   mailzone dmarc reports [--since 30d] [--format text|json] [--out summary.json] PATH...
+  mailzone report  [-c FILE] [-d DOMAIN]... --html FILE [--format json] [--dmarc-evidence summary.json] [--offline]
   mailzone completion bash|zsh|fish
   mailzone version
 
@@ -109,6 +110,8 @@ func Main(args []string, env Env) int {
 		return r.dkimCmd(rest)
 	case "dmarc":
 		return r.dmarcCmd(rest)
+	case "report":
+		return r.reportCmd(rest)
 	case "show":
 		return r.show(rest)
 	case "completion":
@@ -313,14 +316,7 @@ func (r *run) load(path string) *schema.Config {
 // --dmarc-evidence, else defaults.dmarc_evidence.
 func (r *run) decideRollouts(cfg *schema.Config) bool {
 	var ev *aggregate.Summary
-	path := r.evidence
-	if path == "" && cfg.Defaults.DMARCEvidence != "" {
-		path = cfg.Defaults.DMARCEvidence
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(cfg.Dir, path)
-		}
-	}
-	if path != "" {
+	if path := r.evidenceFile(cfg.Dir, cfg.Defaults.DMARCEvidence); path != "" {
 		var err error
 		if ev, err = aggregate.Load(path); err != nil {
 			r.errorf("DMARC evidence: %v; nothing was changed", err)

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -22,7 +23,7 @@ func aggregateReport(org, id, domain string, rows ...[4]string) string {
     <date_range><begin>1803859200</begin><end>1803945599</end></date_range>
   </report_metadata>
   <policy_published><domain>%s</domain><adkim>r</adkim><aspf>r</aspf><p>quarantine</p><sp>quarantine</sp><pct>100</pct></policy_published>
-`, org, org, id, domain)
+`, xmlText(org), xmlText(org), id, domain)
 	for _, r := range rows {
 		fmt.Fprintf(&b, `  <record>
     <row><source_ip>%s</source_ip><count>%s</count><policy_evaluated><disposition>none</disposition><dkim>%s</dkim><spf>%s</spf></policy_evaluated></row>
@@ -31,6 +32,13 @@ func aggregateReport(org, id, domain string, rows ...[4]string) string {
 `, r[0], r[1], r[2], r[3], domain)
 	}
 	b.WriteString("</feedback>\n")
+	return b.String()
+}
+
+// xmlText escapes text for an XML element, as report generators do.
+func xmlText(s string) string {
+	var b strings.Builder
+	xml.EscapeText(&b, []byte(s))
 	return b.String()
 }
 
