@@ -10,6 +10,8 @@ import (
 
 	"github.com/mailzone/mailzone/aggregate"
 	"github.com/mailzone/mailzone/configedit"
+	"github.com/mailzone/mailzone/rollout"
+	"github.com/mailzone/mailzone/schema"
 )
 
 // dmarcCmd dispatches the dmarc subcommands.
@@ -98,4 +100,20 @@ func parseAge(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("%q is not a duration such as 30d or 720h", s)
 	}
 	return d, nil
+}
+
+// decideRollouts sets the DMARC record each domain with a rollout
+// publishes now (package rollout), reading the evidence gated stages need:
+// --dmarc-evidence, else defaults.dmarc_evidence.
+func (r *run) decideRollouts(cfg *schema.Config) bool {
+	var ev *aggregate.Summary
+	if path := r.evidenceFile(cfg.Dir, cfg.Defaults.DMARCEvidence); path != "" {
+		var err error
+		if ev, err = aggregate.Load(path); err != nil {
+			r.errorf("DMARC evidence: %v; nothing was changed", err)
+			return false
+		}
+	}
+	r.rollouts = rollout.Apply(cfg, r.now(), ev)
+	return true
 }

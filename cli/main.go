@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mailzone/mailzone/aggregate"
 	"github.com/mailzone/mailzone/escape"
 	"github.com/mailzone/mailzone/lint"
 	"github.com/mailzone/mailzone/plan"
@@ -309,22 +308,6 @@ func (r *run) load(path string) *schema.Config {
 		return nil
 	}
 	return cfg
-}
-
-// decideRollouts sets the DMARC record each domain with a rollout
-// publishes now (package rollout), reading the evidence gated stages need:
-// --dmarc-evidence, else defaults.dmarc_evidence.
-func (r *run) decideRollouts(cfg *schema.Config) bool {
-	var ev *aggregate.Summary
-	if path := r.evidenceFile(cfg.Dir, cfg.Defaults.DMARCEvidence); path != "" {
-		var err error
-		if ev, err = aggregate.Load(path); err != nil {
-			r.errorf("DMARC evidence: %v; nothing was changed", err)
-			return false
-		}
-	}
-	r.rollouts = rollout.Apply(cfg, r.now(), ev)
-	return true
 }
 
 // diagnostics prints findings to stderr, and as workflow commands under GitHub
