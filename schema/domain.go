@@ -16,6 +16,7 @@ import (
 	"github.com/mailzone/mailzone/dkim"
 	"github.com/mailzone/mailzone/dmarc"
 	"github.com/mailzone/mailzone/dnsname"
+	"github.com/mailzone/mailzone/mtasts"
 	"github.com/mailzone/mailzone/spf"
 )
 
@@ -112,6 +113,9 @@ func (l *loader) domain(cfg *Config, name, field string, n *yaml.Node) *Domain {
 			}
 		}
 	}
+	if d.MTASTS != nil && d.MTASTSPolicy != nil {
+		l.finishMTASTS(d, n, field)
+	}
 	if dmarcNode != nil {
 		d.DMARC = l.memoized(dmarcNode, "dmarc", d.Parked, func() *TXTField { return l.dmarc(dmarcNode, field+".dmarc", d.Parked) })
 	}
@@ -124,6 +128,32 @@ func (l *loader) domain(cfg *Config, name, field string, n *yaml.Node) *Domain {
 		}
 	}
 	return d
+}
+
+// finishMTASTS completes a domain's MTA-STS policy: the mx patterns default
+// to its MX host, and the TXT record carries the pinned id or the one
+// derived from the policy.
+func (l *loader) finishMTASTS(d *Domain, n *yaml.Node, field string) {
+	sts := d.MTASTSPolicy
+	if len(sts.Policy.MX) == 0 && sts.Policy.Mode != mtasts.None {
+		if d.MX == nil || d.MX.Host == "." {
+			if sts.Pinned {
+				// The policy file is served from elsewhere: only the
+				// TXT record is published.
+				l.warnf(n, field+".mta_sts.mx", "the domain has no MX to take the policy's mx patterns from, so mailzone publishes only the TXT record (id %s) and cannot export or check the policy file; list mx to have both", sts.ID)
+				d.MTASTS.Text, d.MTASTSPolicy = mtasts.Record(sts.ID), nil
+				return
+			}
+			l.errorf(n, field+".mta_sts.mx", "missing, and the domain has no MX to take it from: list the mx patterns of the policy")
+			d.MTASTS, d.MTASTSPolicy = nil, nil
+			return
+		}
+		sts.Policy.MX = []string{strings.TrimSuffix(d.MX.Host, ".")}
+	}
+	if !sts.Pinned {
+		sts.ID = sts.Policy.ID()
+	}
+	d.MTASTS.Text = mtasts.Record(sts.ID)
 }
 
 func providerNames(cfg *Config) string {
@@ -591,21 +621,49 @@ func (l *loader) txtField(key string, n *yaml.Node, field string, d *Domain, dma
 	f := &TXTField{Pos: l.pos(n)}
 	switch key {
 	case "mta_sts":
-		var mode, id string
-		var idNode *yaml.Node
-		for _, p := range l.fields(n, field, "mode", "id", "delete") {
+		sts := &MTASTS{Policy: mtasts.Policy{MaxAge: mtasts.DefaultMaxAge}}
+		for _, p := range l.fields(n, field, "mode", "id", "max_age", "mx", "host", "delete") {
 			switch p.key {
 			case "mode":
-				mode, _ = l.str(p.v, p.field)
-				if mode != "" && mode != "enforce" && mode != "testing" && mode != "none" {
-					l.errorf(p.v, p.field, "must be enforce, testing or none (RFC 8461), not %q", mode)
-				}
-			case "id":
-				id, _ = l.str(p.v, p.field)
-				idNode = p.v
-				if !stsID.MatchString(id) {
-					l.errorf(p.v, p.field, "must be 1 to 32 letters and digits (RFC 8461 §3.1), not %q; change it whenever the policy file changes", id)
+				mode, _ := l.str(p.v, p.field)
+				if mode != mtasts.Enforce && mode != mtasts.Testing && mode != mtasts.None {
+					l.errorf(p.v, p.field, "must be enforce, testing or none (RFC 8461), not %q", short(mode))
 					return nil
+				}
+				sts.Policy.Mode = mode
+			case "id":
+				id, _ := l.str(p.v, p.field)
+				if !stsID.MatchString(id) {
+					l.errorf(p.v, p.field, "must be 1 to 32 letters and digits (RFC 8461 §3.1), not %q; or leave it out, and mailzone derives it from the policy", short(id))
+					return nil
+				}
+				sts.ID, sts.Pinned = id, true
+			case "max_age":
+				v, ok := l.uint(p.v, p.field, 0, mtasts.MaxMaxAge)
+				if !ok {
+					return nil
+				}
+				sts.Policy.MaxAge = int(v)
+			case "mx":
+				pats, nodes := l.strs(p.v, p.field)
+				bad := false
+				for i, pat := range pats {
+					pat = strings.ToLower(pat)
+					if why := mtasts.CheckMX(pat, dnsname.Host); why != "" {
+						l.errorf(nodes[i], fmt.Sprintf("%s[%d]", p.field, i), "%q: an mx pattern is a host name or *. and a host name (RFC 8461 §3.2): %s", short(pat), why)
+						bad = true
+					}
+					sts.Policy.MX = append(sts.Policy.MX, pat)
+				}
+				if bad {
+					return nil
+				}
+			case "host":
+				for _, q := range l.fields(p.v, p.field, "cname") {
+					t, _ := l.str(q.v, q.field)
+					if h, ok := l.hostName(q.v, q.field, t, "MTA-STS policy host"); ok {
+						sts.Host = h
+					}
 				}
 			case "delete":
 				if b, _ := l.boolean(p.v, p.field); b {
@@ -614,11 +672,20 @@ func (l *loader) txtField(key string, n *yaml.Node, field string, d *Domain, dma
 				}
 			}
 		}
-		if idNode == nil {
-			l.errorf(n, field+".id", "missing; the policy id (such as 20261124) that changes whenever the policy file changes")
+		if sts.Policy.Mode == "" {
+			if sts.Pinned && sts.Host == "" && len(sts.Policy.MX) == 0 {
+				// Only the TXT record: the policy file is served and
+				// versioned elsewhere.
+				f.Text = mtasts.Record(sts.ID)
+				return f
+			}
+			l.errorf(n, field+".mode", "missing; enforce, testing or none (RFC 8461), or give only id for a policy file served and versioned elsewhere")
 			return nil
 		}
-		f.Text = "v=STSv1; id=" + id
+		// The mx patterns default to the domain's MX host, and the text
+		// and id are set once the whole domain is read (finishMTASTS).
+		d.MTASTSPolicy = sts
+		f.Pos = l.pos(n)
 	case "tls_rpt":
 		var rua []string
 		for _, p := range l.fields(n, field, "rua", "delete") {

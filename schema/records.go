@@ -100,6 +100,9 @@ func (d *Domain) Records() []Record {
 	}
 	if d.MTASTS != nil {
 		add("mta_sts", d.MTASTS.Pos, "_mta-sts."+apex, "TXT", d.MTASTS.values()...)
+		if p := d.MTASTSPolicy; p != nil && p.Host != "" && !d.MTASTS.Absent {
+			add("mta_sts.host", d.MTASTS.Pos, "mta-sts."+apex, "CNAME", p.Host)
+		}
 	}
 	if d.TLSRPT != nil {
 		add("tls_rpt", d.TLSRPT.Pos, "_smtp._tls."+apex, "TXT", d.TLSRPT.values()...)

@@ -12,6 +12,8 @@ package schema
 import (
 	"strings"
 	"time"
+
+	"github.com/mailzone/mailzone/mtasts"
 )
 
 // Version is the schema version this package loads.
@@ -138,9 +140,12 @@ type Domain struct {
 	DKIMPolicy DKIMPolicy
 	DMARC      *TXTField
 	MTASTS     *TXTField
-	TLSRPT     *TXTField
-	BIMI       *TXTField
-	Verify     Verify
+	// MTASTSPolicy is the MTA-STS policy MTASTS announces, when mta_sts
+	// is configured (and not deleted).
+	MTASTSPolicy *MTASTS
+	TLSRPT       *TXTField
+	BIMI         *TXTField
+	Verify       Verify
 	// Pos is where the domain's key appears in the file.
 	Pos Pos
 	// Fields maps a field path relative to the domain ("spf", "dkim.s1") to the
@@ -164,6 +169,18 @@ type TXTField struct {
 	// Rollout, for DMARC, reaches the policy in stages; Text is then the
 	// final record until package rollout sets the one in force.
 	Rollout *Rollout
+}
+
+// MTASTS is a domain's MTA-STS policy: the file served over HTTPS and the
+// id the _mta-sts record carries.
+type MTASTS struct {
+	Policy mtasts.Policy
+	// ID is the policy id: derived from the policy, or pinned (Pinned).
+	ID     string
+	Pinned bool
+	// Host, when set, is the CNAME target of mta-sts.<domain>: the MSP's
+	// policy host, published as an owned record.
+	Host string
 }
 
 // Selector is one DKIM selector at <name>._domainkey.<domain>.

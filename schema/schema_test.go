@@ -126,7 +126,7 @@ func TestErrors(t *testing.T) {
 		{"mail other than none", head + "domains:\n  a.example: {mail: yes}\n",
 			`mailzone.yaml:6:21: domains.a.example.mail: the only value is none (a parked domain that sends and receives no mail), not "yes"`},
 		{"mta-sts bad id", head + "domains:\n  a.example: {mta_sts: {mode: enforce, id: 2026-11-24}}\n",
-			`mailzone.yaml:6:44: domains.a.example.mta_sts.id: must be 1 to 32 letters and digits (RFC 8461 §3.1), not "2026-11-24"; change it whenever the policy file changes`},
+			`mailzone.yaml:6:44: domains.a.example.mta_sts.id: must be 1 to 32 letters and digits (RFC 8461 §3.1), not "2026-11-24"; or leave it out, and mailzone derives it from the policy`},
 		{"mta-sts bad mode", head + "domains:\n  a.example: {mta_sts: {mode: strict, id: \"1\"}}\n",
 			`mailzone.yaml:6:31: domains.a.example.mta_sts.mode: must be enforce, testing or none (RFC 8461), not "strict"`},
 		{"tls-rpt bad uri", head + "domains:\n  a.example: {tls_rpt: {rua: [tlsrpt@example.net]}}\n",
