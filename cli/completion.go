@@ -75,6 +75,8 @@ func (r *run) complete(words []string) int {
 		out = []string{"status", "ready", "rotate", "retire", "export"}
 	case words[0] == "dmarc" && len(words) == 2:
 		out = []string{"reports"}
+	case words[0] == "mta-sts" && len(words) == 2:
+		out = []string{"export"}
 	case words[0] == "completion" && len(words) == 2:
 		out = []string{"bash", "zsh", "fish"}
 	case prev == "-d" || prev == "--d" || prev == "--domain" || prev == "-domain":
@@ -95,7 +97,7 @@ func (r *run) complete(words []string) int {
 		out = []string{"text", "json", "markdown", "opendkim", "rspamd"}
 	case strings.HasPrefix(cur, "-"):
 		cmd := words[0]
-		if (cmd == "dkim" || cmd == "dmarc") && len(words) > 2 {
+		if (cmd == "dkim" || cmd == "dmarc" || cmd == "mta-sts") && len(words) > 2 {
 			cmd += " " + words[1]
 		}
 		names, _ := Flags(cmd)

@@ -18,25 +18,26 @@ type cmdDoc struct {
 }
 
 var docs = map[string]cmdDoc{
-	"plan":          {"mailzone plan [flags]", "Show what would change: reads every zone once and diffs it with the configuration.", "mailzone plan -d contoso.com --detailed-exitcode -out plan.json"},
-	"apply":         {"mailzone apply [flags] [PLANFILE]", "Write the changes (asking first, unless --yes or a saved plan), then verify them on every nameserver.", "mailzone apply plan.json"},
-	"verify":        {"mailzone verify [flags]", "Check that every authoritative nameserver serves the desired state, without writing.", "mailzone verify -d contoso.com --verify-timeout 2m"},
-	"lint":          {"mailzone lint [flags]", "Run the offline checks and the checks that need DNS.", "mailzone lint --resolver 9.9.9.9:53"},
-	"show":          {"mailzone show [flags] PLANFILE", "Render a saved plan without reading any zone.", "mailzone show plan.json --format markdown"},
-	"import":        {"mailzone import [flags] --provider NAME DOMAIN...", "Read domains' current mail records as configuration.", "mailzone import --provider cf --write contoso.com fabrikam.co.uk"},
-	"onboard":       {"mailzone onboard [flags] DOMAIN --profile NAME   |   mailzone onboard [flags] --from FILE.csv", "Add customer domains with a profile and a fresh DKIM key; every check runs before any write.", "mailzone onboard contoso.com --profile standard --dkim-algorithm both"},
-	"dkim status":   {"mailzone dkim status [flags]", "Each DKIM selector's key, age and state: pending, propagating, ready, retiring, revoked.", "mailzone dkim status -d contoso.com --format json"},
-	"dkim ready":    {"mailzone dkim ready [flags] DOMAIN SELECTOR", "Exit 0 only when the key is safe to sign with.", "mailzone dkim ready contoso.com mz202612 --wait --timeout 30m"},
-	"dkim rotate":   {"mailzone dkim rotate [flags] DOMAIN --selector NEW   |   mailzone dkim rotate --due [-d DOMAIN]...", "Add a selector with a new key beside the old ones.", "mailzone dkim rotate --due"},
-	"dkim retire":   {"mailzone dkim retire [flags] DOMAIN SELECTOR", "Mark a selector revoked, only when another selector of the domain is ready.", "mailzone dkim retire contoso.com mz202606"},
-	"dkim export":   {"mailzone dkim export [flags] DIR", "Write the signer's tables (OpenDKIM or rspamd) for the ready keys.", "mailzone dkim export --format opendkim /etc/opendkim/mailzone"},
-	"dmarc reports": {"mailzone dmarc reports [flags] PATH...", "Sum DMARC aggregate reports (.xml, .xml.gz, .gz, .zip; files or directories) per policy domain: the evidence a rollout advances on.", "mailzone dmarc reports --since 30d --out summary.json reports/"},
-	"report":        {"mailzone report [flags] --html FILE", "Write the fleet overview (MX, SPF lookups, DKIM states, DMARC stage, report pass rates, MTA-STS, TLS-RPT) as one self-contained HTML page, or as JSON.", "mailzone report --html overview.html --dmarc-evidence summary.json"},
-	"version":       {"mailzone version", "Print the version, VCS revision and Go version.", "mailzone version"},
+	"plan":           {"mailzone plan [flags]", "Show what would change: reads every zone once and diffs it with the configuration.", "mailzone plan -d contoso.com --detailed-exitcode -out plan.json"},
+	"apply":          {"mailzone apply [flags] [PLANFILE]", "Write the changes (asking first, unless --yes or a saved plan), then verify them on every nameserver.", "mailzone apply plan.json"},
+	"verify":         {"mailzone verify [flags]", "Check that every authoritative nameserver serves the desired state, without writing.", "mailzone verify -d contoso.com --verify-timeout 2m"},
+	"lint":           {"mailzone lint [flags]", "Run the offline checks and the checks that need DNS.", "mailzone lint --resolver 9.9.9.9:53"},
+	"show":           {"mailzone show [flags] PLANFILE", "Render a saved plan without reading any zone.", "mailzone show plan.json --format markdown"},
+	"import":         {"mailzone import [flags] --provider NAME DOMAIN...", "Read domains' current mail records as configuration.", "mailzone import --provider cf --write contoso.com fabrikam.co.uk"},
+	"onboard":        {"mailzone onboard [flags] DOMAIN --profile NAME   |   mailzone onboard [flags] --from FILE.csv", "Add customer domains with a profile and a fresh DKIM key; every check runs before any write.", "mailzone onboard contoso.com --profile standard --dkim-algorithm both"},
+	"dkim status":    {"mailzone dkim status [flags]", "Each DKIM selector's key, age and state: pending, propagating, ready, retiring, revoked.", "mailzone dkim status -d contoso.com --format json"},
+	"dkim ready":     {"mailzone dkim ready [flags] DOMAIN SELECTOR", "Exit 0 only when the key is safe to sign with.", "mailzone dkim ready contoso.com mz202612 --wait --timeout 30m"},
+	"dkim rotate":    {"mailzone dkim rotate [flags] DOMAIN --selector NEW   |   mailzone dkim rotate --due [-d DOMAIN]...", "Add a selector with a new key beside the old ones.", "mailzone dkim rotate --due"},
+	"dkim retire":    {"mailzone dkim retire [flags] DOMAIN SELECTOR", "Mark a selector revoked, only when another selector of the domain is ready.", "mailzone dkim retire contoso.com mz202606"},
+	"dkim export":    {"mailzone dkim export [flags] DIR", "Write the signer's tables (OpenDKIM or rspamd) for the ready keys.", "mailzone dkim export --format opendkim /etc/opendkim/mailzone"},
+	"dmarc reports":  {"mailzone dmarc reports [flags] PATH...", "Sum DMARC aggregate reports (.xml, .xml.gz, .gz, .zip; files or directories) per policy domain: the evidence a rollout advances on.", "mailzone dmarc reports --since 30d --out summary.json reports/"},
+	"report":         {"mailzone report [flags] --html FILE", "Write the fleet overview (MX, SPF lookups, DKIM states, DMARC stage, report pass rates, MTA-STS, TLS-RPT) as one self-contained HTML page, or as JSON.", "mailzone report --html overview.html --dmarc-evidence summary.json"},
+	"mta-sts export": {"mailzone mta-sts export [flags] DIR", "Write DIR/<domain>/.well-known/mta-sts.txt, the MTA-STS policy of every domain, for any static HTTPS host.", "mailzone mta-sts export site/"},
+	"version":        {"mailzone version", "Print the version, VCS revision and Go version.", "mailzone version"},
 }
 
 // commands are the top-level commands, for suggestions.
-var commandNames = []string{"plan", "apply", "verify", "lint", "show", "import", "onboard", "dkim", "dmarc", "report", "completion", "version", "help"}
+var commandNames = []string{"plan", "apply", "verify", "lint", "show", "import", "onboard", "dkim", "dmarc", "report", "mta-sts", "completion", "version", "help"}
 
 // helpError is a request for a command's help (-h, --help), with the flag
 // set to describe.

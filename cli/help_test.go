@@ -15,13 +15,13 @@ var update = flag.Bool("update", false, "rewrite the golden files of testdata/")
 // and an example; the goldens are in testdata/help (go test ./cli -run
 // TestHelpGolden -update rewrites them).
 func TestHelpGolden(t *testing.T) {
-	for _, cmd := range []string{"plan", "apply", "verify", "lint", "show", "import", "onboard", "dkim", "dkim status", "dkim ready", "dkim rotate", "dkim retire", "dkim export", "dmarc", "dmarc reports", "report"} {
+	for _, cmd := range []string{"plan", "apply", "verify", "lint", "show", "import", "onboard", "dkim", "dkim status", "dkim ready", "dkim rotate", "dkim retire", "dkim export", "dmarc", "dmarc reports", "report", "mta-sts", "mta-sts export"} {
 		args := append(strings.Fields(cmd), "-h")
 		r := mz(t, nil, "", args...)
 		if r.code != 0 || r.stderr != "" {
 			t.Errorf("%s -h: exit %d\n%s", cmd, r.code, r.stderr)
 		}
-		if cmd != "dkim" && cmd != "dmarc" && (!strings.Contains(r.stdout, "Usage: mailzone "+cmd) || !strings.Contains(r.stdout, "Example:\n  mailzone ")) {
+		if cmd != "dkim" && cmd != "dmarc" && cmd != "mta-sts" && (!strings.Contains(r.stdout, "Usage: mailzone "+cmd) || !strings.Contains(r.stdout, "Example:\n  mailzone ")) {
 			t.Errorf("%s -h lacks the synopsis or example:\n%s", cmd, r.stdout)
 		}
 		for _, other := range [][]string{append(strings.Fields(cmd), "--help"), append([]string{"help"}, strings.Fields(cmd)...)} {

@@ -50,6 +50,7 @@ Usage:
   mailzone dkim export [-c FILE] --format opendkim|rspamd DIR [--key-dir keys]
   mailzone dmarc reports [--since 30d] [--format text|json] [--out summary.json] PATH...
   mailzone report  [-c FILE] [-d DOMAIN]... --html FILE [--format json] [--dmarc-evidence summary.json] [--offline]
+  mailzone mta-sts export [-c FILE] [-d DOMAIN]... DIR
   mailzone completion bash|zsh|fish
   mailzone version
 
@@ -111,6 +112,8 @@ func Main(args []string, env Env) int {
 		return r.dmarcCmd(rest)
 	case "report":
 		return r.reportCmd(rest)
+	case "mta-sts":
+		return r.mtastsCmd(rest)
 	case "show":
 		return r.show(rest)
 	case "completion":

@@ -41,6 +41,7 @@ func checkPolicies(ctx context.Context, r Resolver, d *schema.Domain) []Finding 
 		}
 		switch {
 		case found:
+			out = append(out, checkMTASTSPolicy(ctx, r, d)...)
 		case failed != "":
 			add("mta_sts", Error, CodePolicyLookupErr, "%s: lookup failed: %s", host, failed)
 		default:
