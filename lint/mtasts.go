@@ -129,7 +129,9 @@ func fetchPolicy(ctx context.Context, r Resolver, host, url string) (string, err
 			Proxy:               nil,
 		},
 		// RFC 8461 §3.3: senders must not follow redirects.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return errors.New("redirected, which senders do not follow (RFC 8461 §3.3)") },
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return errors.New("redirected, which senders do not follow (RFC 8461 §3.3)")
+		},
 	}
 	ctx, cancel := context.WithTimeout(ctx, policyTimeout)
 	defer cancel()
