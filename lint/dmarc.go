@@ -42,7 +42,9 @@ func OrgDomain(name string) string {
 // checkDMARC checks where the desired DMARC record sends reports: at most two
 // URIs per tag, every destination outside the domain's organizational domain
 // authorized by <domain>._report._dmarc.<destination> (RFC 7489 §7.1), and
-// every destination domain able to receive mail.
+// every destination domain able to receive mail. An authorization the
+// file itself publishes (the destination's zone is in it) is not looked up:
+// the plan creates it.
 func checkDMARC(ctx context.Context, r Resolver, d *schema.Domain) []Finding {
 	if d.DMARC == nil || d.DMARC.Absent || d.DMARC.Text == "" {
 		return nil
@@ -89,7 +91,7 @@ func checkDMARC(ctx context.Context, r Resolver, d *schema.Domain) []Finding {
 	org := OrgDomain(d.Name)
 	for _, x := range dests {
 		uris := strings.Join(x.uris, ", ")
-		if OrgDomain(x.domain) != org {
+		if OrgDomain(x.domain) != org && !d.ReportAuthManaged[x.domain] {
 			name := d.Name + reportAuthLabel + x.domain
 			ans, err := r.Lookup(ctx, name, dns.TypeTXT)
 			switch {

@@ -137,3 +137,36 @@ domains:
 	}
 	t.Logf("1000 domains: %d queries (%d shared), %d findings, %v", r.Queries(), shared, len(fs), elapsed)
 }
+
+// TestManagedReportAuthorization: a report destination whose zone is in
+// the file is authorized by the plan itself, so lint does not ask DNS for
+// the record (which does not exist before the first apply); one outside the
+// file is still checked.
+func TestManagedReportAuthorization(t *testing.T) {
+	srv := newTestDNS(t, `$TTL 300
+mailgate.example.net.  MX  10 inbound.mailgate.example.net.
+inbound.mailgate.example.net. A 192.0.2.25
+rua.dmarcian.example.  MX  10 mx.dmarcian.example.
+mx.dmarcian.example.   A   192.0.2.26
+`)
+	cfg := loadConfig(t, `version: 1
+providers:
+  p: {type: linttest}
+defaults: {provider: p}
+domains:
+  mailgate.example.net: {}
+  contoso.com:
+    dmarc: {policy: none, rua: ["mailto:dmarc-reports@mailgate.example.net"]}
+  northwind.com:
+    dmarc: {policy: none, rua: ["mailto:x@rua.dmarcian.example"]}
+`)
+	var codes []string
+	for _, f := range Config(context.Background(), srv.resolver(t), cfg) {
+		if f.Code == CodeDMARCUnauthorized {
+			codes = append(codes, f.Domain)
+		}
+	}
+	if strings.Join(codes, ",") != "northwind.com" {
+		t.Errorf("unauthorized destinations reported for %v, want only northwind.com", codes)
+	}
+}

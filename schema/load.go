@@ -102,6 +102,9 @@ func (l *loader) checkText(data []byte) bool {
 func Parse(file string, data []byte, env func(string) (string, bool)) (*Config, error) {
 	l := &loader{file: file, dir: filepath.Dir(file), env: env}
 	cfg := l.config(data)
+	if cfg != nil && !l.diags.HasErrors() {
+		authorizeReports(cfg)
+	}
 	l.diags.Sort()
 	if l.diags.HasErrors() {
 		return cfg, l.diags
@@ -256,8 +259,16 @@ func (l *loader) providers(cfg *Config, n *yaml.Node) {
 }
 
 func (l *loader) defaults(cfg *Config, n *yaml.Node) {
-	for _, p := range l.fields(n, "defaults", "ttl", "provider", "resolver", "verify", "new_zone", "safety", "dmarc_evidence") {
+	for _, p := range l.fields(n, "defaults", "ttl", "provider", "resolver", "verify", "new_zone", "safety", "dmarc_evidence", "report_authorization") {
 		switch p.key {
+		case "report_authorization":
+			if v, ok := l.str(p.v, p.field); ok {
+				if v != "wildcard" && v != "per-domain" {
+					l.errorf(p.v, p.field, "must be per-domain (one record per domain, the default) or wildcard (one *._report._dmarc record per destination), not %q", short(v))
+				} else {
+					cfg.Defaults.ReportAuthorization = v
+				}
+			}
 		case "dmarc_evidence":
 			cfg.Defaults.DMARCEvidence, _ = l.str(p.v, p.field)
 		case "safety":

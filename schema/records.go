@@ -104,6 +104,13 @@ func (d *Domain) Records() []Record {
 			add("mta_sts.host", d.MTASTS.Pos, "mta-sts."+apex, "CNAME", p.Host)
 		}
 	}
+	for _, a := range d.ReportAuth {
+		if a.Present {
+			add("report_auth", d.Pos, a.Name, "TXT", ReportAuthRecord)
+		} else {
+			add("report_auth", d.Pos, a.Name, "TXT")
+		}
+	}
 	if d.TLSRPT != nil {
 		add("tls_rpt", d.TLSRPT.Pos, "_smtp._tls."+apex, "TXT", d.TLSRPT.values()...)
 	}

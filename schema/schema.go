@@ -96,6 +96,10 @@ type Defaults struct {
 	// NewZone is what `onboard --create-zone` writes into a new zone file's
 	// SOA and NS records.
 	NewZone NewZone
+	// ReportAuthorization is "wildcard" to publish one
+	// *._report._dmarc.<dest> per destination instead of one record per
+	// domain (defaults.report_authorization).
+	ReportAuthorization string
 	// DMARCEvidence is the aggregate-report summary (dmarc reports --out)
 	// that gated rollout stages read, relative to the configuration's
 	// directory; plan --dmarc-evidence overrides it.
@@ -140,6 +144,12 @@ type Domain struct {
 	DKIMPolicy DKIMPolicy
 	DMARC      *TXTField
 	MTASTS     *TXTField
+	// ReportAuth are the report authorizations this domain's zone publishes
+	// for other domains of the file (see authorizeReports).
+	ReportAuth []ReportAuth
+	// ReportAuthManaged are the report destinations outside the domain's
+	// organizational domain whose authorization the file publishes.
+	ReportAuthManaged map[string]bool
 	// MTASTSPolicy is the MTA-STS policy MTASTS announces, when mta_sts
 	// is configured (and not deleted).
 	MTASTSPolicy *MTASTS
