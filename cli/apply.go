@@ -127,6 +127,7 @@ func (r *run) apply(args []string) (code int) {
 		}
 		p.Excluded = r.excluded
 		p.Rollouts = r.rolloutsOf(p)
+		p.Flattened = r.flattenedOf(p)
 		r.stepSummary(p, cfg)
 		plan.Text(r.env.Stdout, p, plan.TextOptions{Color: r.env.color(), Full: *full})
 		if len(p.Errors()) > 0 {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mailzone/mailzone/escape"
+	"github.com/mailzone/mailzone/flatten"
 	"github.com/mailzone/mailzone/lint"
 	"github.com/mailzone/mailzone/plan"
 	"github.com/mailzone/mailzone/rollout"
@@ -199,6 +200,8 @@ type run struct {
 	// rollouts are where each domain's DMARC rollout stands, as load
 	// decided it.
 	rollouts []rollout.Status
+	// flattened are the SPF records flattened for this run's plan.
+	flattened []*flatten.Result
 }
 
 // multi is a repeatable string flag.

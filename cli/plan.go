@@ -120,6 +120,14 @@ func (r *run) prepare(f planFlags) (*schema.Config, []*fleet.Target, map[string]
 			r.excluded = exclusions(bad, findings)
 		}
 	}
+	if refused := r.flattenSPF(cfg, ts, f.resolver, f.offline); len(refused) > 0 {
+		drop := map[string]bool{}
+		for d, err := range refused {
+			drop[d] = true
+			r.excluded = append(r.excluded, plan.Excluded{Domain: d, Reasons: []string{"spf: flattening refused, so nothing is written for this domain: " + err.Error()}})
+		}
+		ts = fleet.WithoutDomains(ts, drop)
+	}
 	opened, ok := r.openProviders(cfg, ts, share, zoneDNS(cfg, f.resolver, f.nameservers))
 	if !ok {
 		fmt.Fprintln(r.env.Stderr, "mailzone: nothing was read or changed")
@@ -154,6 +162,7 @@ func (r *run) plan(args []string) int {
 	p := fleet.Read(r.stop.hard, cfg, ts, opened, f.fleet.parallel, r.newProgress("plan", len(ts)), r.stop.Stopped, func() string { return signalName(r.stop.signal()) })
 	p.Excluded = r.excluded
 	p.Rollouts = r.rolloutsOf(p)
+	p.Flattened = r.flattenedOf(p)
 	switch *format {
 	case "json":
 		data, err := plan.JSON(p)

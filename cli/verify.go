@@ -201,6 +201,9 @@ func (r *run) verify(args []string) int {
 		r.errorf("%v", err)
 		return ExitError
 	}
+	for d, err := range r.flattenSPF(cfg, ts, f.resolver, false) {
+		fmt.Fprintf(r.env.Stderr, "mailzone: the SPF of %s is not verified: its flattened includes could not be resolved: %v\n", d, err)
+	}
 	checks := fleet.ChecksFromConfig(ts)
 	r.providerNameservers(cfg, ts, checks)
 	verified, ok := r.verifyAll(cfg, checks, vf, f.resolver, f.fleet.parallel, true)

@@ -12,7 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-var workflows = []string{"../examples/github-actions/plan.yml", "../examples/github-actions/apply.yml", "../examples/github-actions/fleet.yml", "../examples/github-actions/dmarc-rollout.yml"}
+var workflows = []string{"../examples/github-actions/plan.yml", "../examples/github-actions/apply.yml", "../examples/github-actions/fleet.yml", "../examples/github-actions/dmarc-rollout.yml", "../examples/github-actions/drift.yml"}
 
 // TestWorkflowsLint checks the example workflows with actionlint: syntax,
 // expressions, action inputs, permissions and the rest of its rules.

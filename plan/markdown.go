@@ -163,6 +163,17 @@ func Markdown(w io.Writer, p *Plan, o MarkdownOptions) error {
 		}
 		d.list(items, "rollouts")
 	}
+	if groups := FlattenedIncludes(p); len(groups) > 0 && d.add("\n**SPF flattening** (resolved now; the next plan resolves again)\n\n") {
+		var items []string
+		for _, g := range groups {
+			var ps []string
+			for _, pfx := range g.Prefixes {
+				ps = append(ps, pfx.String())
+			}
+			items = append(items, fmt.Sprintf("- %s: %d netblock(s) for %d domain(s): %s\n", escape.Code("include:"+g.Include), len(g.Prefixes), g.Domains, escape.Code(shortText(strings.Join(ps, " ")))))
+		}
+		d.list(items, "flattened includes")
+	}
 	var unlisted []string
 	for _, z := range p.Zones {
 		if z.Unlisted && z.Error == "" {

@@ -8,6 +8,7 @@
 package plan
 
 import (
+	"github.com/mailzone/mailzone/flatten"
 	"github.com/mailzone/mailzone/rollout"
 	"github.com/mailzone/mailzone/rrset"
 )
@@ -30,6 +31,9 @@ type Plan struct {
 	// Rollouts say where each domain with a DMARC rollout stands: the
 	// stage in force, the date of its next step, or why it is held.
 	Rollouts []rollout.Status `json:"rollouts,omitempty"`
+	// Flattened are the domains whose SPF includes were flattened: each
+	// include and the netblocks it authorizes now.
+	Flattened []*flatten.Result `json:"flattened,omitempty"`
 }
 
 // Excluded is a domain the plan leaves out, with the reasons.

@@ -3,8 +3,10 @@ package plan
 import (
 	"fmt"
 	"io"
+	"net/netip"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/mailzone/mailzone/escape"
 	"github.com/mailzone/mailzone/rollout"
@@ -38,6 +40,7 @@ func Text(w io.Writer, p *Plan, o TextOptions) error {
 		t.zone(z)
 	}
 	t.rollouts(p)
+	t.flattened(p)
 	c := p.Counts()
 	if n := len(p.Errors()); n > 0 {
 		t.printf("%s %d zone(s) could not be read; they are not planned.\n", t.paint(red, "Error:"), n)
@@ -72,6 +75,60 @@ func (t *textWriter) rollouts(p *Plan) {
 		t.printf("  %-*s  %s\n", width, escape.Terminal(r.Domain), escape.Terminal(line))
 	}
 	t.printf("\n")
+}
+
+// flattened lists each flattened include once, with the netblocks it
+// authorizes now and how many domains publish them, then each domain's
+// record size and lookups.
+func (t *textWriter) flattened(p *Plan) {
+	if len(p.Flattened) == 0 {
+		return
+	}
+	t.printf("%s\n", t.paint(bold, "SPF flattening (resolved now; the next plan resolves again):"))
+	for _, g := range FlattenedIncludes(p) {
+		t.printf("  include:%s  %d netblock(s), published by %d domain(s)\n", escape.Terminal(g.Include), len(g.Prefixes), g.Domains)
+		for i := 0; i < len(g.Prefixes); i += 4 {
+			var parts []string
+			for _, pfx := range g.Prefixes[i:min(i+4, len(g.Prefixes))] {
+				parts = append(parts, pfx.String())
+			}
+			t.printf("    %s\n", strings.Join(parts, "  "))
+		}
+	}
+	for _, f := range p.Flattened {
+		chain := ""
+		if len(f.Chain) > 0 {
+			chain = fmt.Sprintf(", with %d chained _spf<N> record(s)", len(f.Chain))
+		}
+		t.printf("  %s: %d DNS lookup(s) of 10%s\n", escape.Terminal(f.Domain), f.Lookups, chain)
+	}
+	t.printf("\n")
+}
+
+// IncludeGroup is one flattened include across the plan's domains.
+type IncludeGroup struct {
+	Include  string
+	Prefixes []netip.Prefix
+	Domains  int
+}
+
+// FlattenedIncludes groups the plan's flattened includes: each once, with
+// how many domains flatten it.
+func FlattenedIncludes(p *Plan) []IncludeGroup {
+	var out []IncludeGroup
+	at := map[string]int{}
+	for _, f := range p.Flattened {
+		for _, s := range f.Sources {
+			i, ok := at[s.Include]
+			if !ok {
+				i = len(out)
+				at[s.Include] = i
+				out = append(out, IncludeGroup{Include: s.Include, Prefixes: s.Prefixes})
+			}
+			out[i].Domains++
+		}
+	}
+	return out
 }
 
 // RolloutLine says where one rollout stands, in a sentence.

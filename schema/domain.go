@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -291,9 +292,13 @@ func (l *loader) spf(n *yaml.Node, field string) *TXTField {
 	nodes := map[string]*yaml.Node{}
 	raw := ""
 	var rawNode *yaml.Node
-	for _, p := range l.fields(n, field, "include", "ip4", "ip6", "a", "mx", "all", "allow_softfail", "redirect", "raw", "delete") {
+	var flatten []string
+	var flattenNodes []*yaml.Node
+	for _, p := range l.fields(n, field, "include", "ip4", "ip6", "a", "mx", "all", "allow_softfail", "redirect", "raw", "delete", "flatten") {
 		nodes[p.key] = p.v
 		switch p.key {
+		case "flatten":
+			flatten, flattenNodes = l.strs(p.v, p.field)
 		case "include":
 			spec.Include, _ = l.strs(p.v, p.field)
 		case "ip4":
@@ -353,6 +358,24 @@ func (l *loader) spf(n *yaml.Node, field string) *TXTField {
 		spec.All = "fail"
 	}
 	f.Text = spec.Render()
+	if len(flatten) > 0 {
+		ok := true
+		for i, name := range flatten {
+			name = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(name), "."))
+			if !slices.ContainsFunc(spec.Include, func(inc string) bool { return strings.EqualFold(strings.TrimSuffix(strings.TrimSpace(inc), "."), name) }) {
+				l.errorf(flattenNodes[i], fmt.Sprintf("%s.flatten[%d]", field, i), "%q is not among the includes (%s): only an include can be flattened", short(name), strings.Join(spec.Include, ", "))
+				ok = false
+			}
+			flatten[i] = name
+		}
+		if spec.Redirect != "" {
+			l.errorf(nodes["flatten"], field+".flatten", "a record with redirect= cannot be flattened: its addresses would come after the redirect is taken")
+			ok = false
+		}
+		if ok {
+			f.Flatten = &SPFFlatten{Spec: spec, Names: flatten}
+		}
+	}
 	report(spec.Check(policy), func(term string) (*yaml.Node, string) {
 		if k := spfTermKey(term); k != "" && nodes[k] != nil {
 			return nodes[k], field + "." + k

@@ -63,6 +63,9 @@ func IsDMARC(text string) bool {
 	return rest == "" || rest[0] == ';'
 }
 
+// MaxSPFChain is how many _spf<N> records a flattened SPF owns.
+const MaxSPFChain = 10
+
 // Records returns every RRset the domain's configuration decides, in a stable
 // order: MX, SPF, DKIM selectors in file order, DMARC, MTA-STS, TLS-RPT, BIMI.
 // Where a record forbids another type at its name (a DKIM CNAME and TXT, a CNAME
@@ -76,7 +79,21 @@ func (d *Domain) Records() []Record {
 	if d.MX != nil {
 		add("mx", d.MX.Pos, apex, "MX", strconv.Itoa(int(d.MX.Preference))+" "+d.MX.Host)
 	}
-	if d.SPF != nil {
+	switch {
+	case d.SPF == nil:
+	case d.SPF.Flatten != nil && !d.SPFFlattened:
+		// Not resolved (offline, or refused): what is published stays.
+	case d.SPF.Flatten != nil:
+		add("spf", d.SPF.Pos, apex, "TXT", d.SPF.values()...)
+		for i := 1; i <= MaxSPFChain; i++ {
+			name := "_spf" + strconv.Itoa(i) + "." + apex
+			if i <= len(d.SPFChain) {
+				add("spf.chain", d.SPF.Pos, name, "TXT", d.SPFChain[i-1])
+			} else {
+				add("spf.chain", d.SPF.Pos, name, "TXT")
+			}
+		}
+	default:
 		add("spf", d.SPF.Pos, apex, "TXT", d.SPF.values()...)
 	}
 	for _, s := range d.DKIM {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mailzone/mailzone/mtasts"
+	"github.com/mailzone/mailzone/spf"
 )
 
 // Version is the schema version this package loads.
@@ -144,6 +145,13 @@ type Domain struct {
 	DKIMPolicy DKIMPolicy
 	DMARC      *TXTField
 	MTASTS     *TXTField
+	// SPFFlattened is set once package flatten has resolved the flattened
+	// includes of SPF (SPF.Flatten): until then the domain's SPF and its
+	// chained records are not planned at all, so nothing unresolved is
+	// ever written over a published flattened record. SPFChain are the
+	// _spf1, _spf2, ... records the flattened SPF includes.
+	SPFFlattened bool
+	SPFChain     []string
 	// ReportAuth are the report authorizations this domain's zone publishes
 	// for other domains of the file (see authorizeReports).
 	ReportAuth []ReportAuth
@@ -179,6 +187,19 @@ type TXTField struct {
 	// Rollout, for DMARC, reaches the policy in stages; Text is then the
 	// final record until package rollout sets the one in force.
 	Rollout *Rollout
+	// Flatten, for SPF, names includes to publish as the addresses they
+	// authorize; Text is the unflattened record until package flatten
+	// resolves them.
+	Flatten *SPFFlatten
+}
+
+// SPFFlatten is an SPF record some of whose includes are published as the
+// ip4 and ip6 terms they resolve to (spf.flatten).
+type SPFFlatten struct {
+	// Spec is the record as configured.
+	Spec spf.Spec
+	// Names are the includes to flatten, lower case, in the order given.
+	Names []string
 }
 
 // MTASTS is a domain's MTA-STS policy: the file served over HTTPS and the
