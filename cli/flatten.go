@@ -6,8 +6,8 @@ import (
 	"sort"
 	"time"
 
-	"github.com/mailzone/mailzone/fleet"
 	"github.com/mailzone/mailzone/flatten"
+	"github.com/mailzone/mailzone/fleet"
 	"github.com/mailzone/mailzone/lint"
 	"github.com/mailzone/mailzone/plan"
 	"github.com/mailzone/mailzone/schema"
