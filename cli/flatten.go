@@ -8,7 +8,6 @@ import (
 
 	"github.com/mailzone/mailzone/flatten"
 	"github.com/mailzone/mailzone/fleet"
-	"github.com/mailzone/mailzone/lint"
 	"github.com/mailzone/mailzone/plan"
 	"github.com/mailzone/mailzone/schema"
 )
@@ -36,7 +35,7 @@ func (r *run) flattenSPF(cfg *schema.Config, ts []*fleet.Target, resolver string
 		fmt.Fprintf(r.env.Stderr, "mailzone: %d domain(s) flatten SPF includes, which --offline cannot resolve: their published SPF and _spf<N> records are kept as they are\n", len(ds))
 		return nil
 	}
-	res, err := lint.NewResolver(firstNonEmpty(resolver, cfg.Defaults.Resolver))
+	res, err := r.resolver(cfg, resolver)
 	if err != nil {
 		refused := map[string]error{}
 		for _, d := range ds {

@@ -15,10 +15,7 @@ import (
 // stderr (and as annotations under GitHub Actions), and returns the domains
 // that have errors. ok is false when the resolver cannot be used at all.
 func (r *run) lintOnline(ctx context.Context, cfg *schema.Config, ds []*schema.Domain, resolver string, parallel int) (bad map[string]bool, findings []lint.Finding, ok bool) {
-	if resolver == "" {
-		resolver = cfg.Defaults.Resolver
-	}
-	res, err := lint.NewResolver(resolver)
+	res, err := r.resolver(cfg, resolver)
 	if err != nil {
 		r.errorf("lint: %v (give --resolver, set defaults.resolver, or pass --offline to skip the checks that need DNS)", err)
 		return nil, nil, false
@@ -126,4 +123,23 @@ func rotationWarnings(ds []*schema.Domain, now time.Time) schema.Diagnostics {
 		}
 	}
 	return out
+}
+
+// resolver is the run's recursive resolver: the flag, else
+// defaults.resolver, else /etc/resolv.conf. One per run, so lint and SPF
+// flattening share its cache and each question is asked once.
+func (r *run) resolver(cfg *schema.Config, flagResolver string) (*lint.DNSResolver, error) {
+	addr := firstNonEmpty(flagResolver, cfg.Defaults.Resolver)
+	if res, ok := r.resolvers[addr]; ok {
+		return res, nil
+	}
+	res, err := lint.NewResolver(addr)
+	if err != nil {
+		return nil, err
+	}
+	if r.resolvers == nil {
+		r.resolvers = map[string]*lint.DNSResolver{}
+	}
+	r.resolvers[addr] = res
+	return res, nil
 }

@@ -202,6 +202,8 @@ type run struct {
 	rollouts []rollout.Status
 	// flattened are the SPF records flattened for this run's plan.
 	flattened []*flatten.Result
+	// resolvers are the run's recursive resolvers by address (see resolver).
+	resolvers map[string]*lint.DNSResolver
 }
 
 // multi is a repeatable string flag.

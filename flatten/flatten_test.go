@@ -3,97 +3,23 @@ package flatten
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/netip"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
 
+	"github.com/mailzone/mailzone/flatten/flattentest"
 	"github.com/mailzone/mailzone/lint"
 	_ "github.com/mailzone/mailzone/providers/manual"
 	"github.com/mailzone/mailzone/schema"
 )
 
-// upstream is an in-process recursive-resolver stand-in serving vendors'
-// SPF trees, which a test can change or break while it runs.
-type upstream struct {
-	addr    string
-	mu      sync.Mutex
-	rrs     map[string][]dns.RR // "name TYPE"
-	broken  map[string]int      // name → RCODE
-	queries atomic.Int64
-}
-
-func newUpstream(t testing.TB, zone string) *upstream {
+// resolverOf resolves through u.
+func resolverOf(t testing.TB, u *flattentest.Upstream) *Resolver {
 	t.Helper()
-	u := &upstream{rrs: map[string][]dns.RR{}, broken: map[string]int{}}
-	u.set(t, zone)
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.addr = pc.LocalAddr().String()
-	srv := &dns.Server{PacketConn: pc, Handler: u}
-	started := make(chan struct{})
-	srv.NotifyStartedFunc = func() { close(started) }
-	go srv.ActivateAndServe()
-	<-started
-	t.Cleanup(func() { srv.Shutdown() })
-	return u
-}
-
-// set replaces the records of the names the zone text holds.
-func (u *upstream) set(t testing.TB, zone string) {
-	t.Helper()
-	zp := dns.NewZoneParser(strings.NewReader("$TTL 300\n"+zone), ".", "upstream")
-	fresh := map[string][]dns.RR{}
-	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
-		k := strings.ToLower(rr.Header().Name) + " " + dns.TypeToString[rr.Header().Rrtype]
-		fresh[k] = append(fresh[k], rr)
-	}
-	if err := zp.Err(); err != nil {
-		t.Fatal(err)
-	}
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	for k, v := range fresh {
-		u.rrs[k] = v
-	}
-}
-
-func (u *upstream) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
-	u.queries.Add(1)
-	m := new(dns.Msg)
-	m.SetReply(r)
-	m.RecursionAvailable = true
-	q := r.Question[0]
-	name := strings.ToLower(q.Name)
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if rc, ok := u.broken[name]; ok {
-		m.Rcode = rc
-		w.WriteMsg(m)
-		return
-	}
-	m.Answer = u.rrs[name+" "+dns.TypeToString[q.Qtype]]
-	if len(m.Answer) == 0 {
-		m.Rcode = dns.RcodeNameError
-		for k := range u.rrs {
-			if strings.HasPrefix(k, name+" ") {
-				m.Rcode = dns.RcodeSuccess // NODATA
-			}
-		}
-	}
-	w.WriteMsg(m)
-}
-
-func (u *upstream) resolver(t testing.TB) *Resolver {
-	t.Helper()
-	r, err := lint.NewResolver(u.addr)
+	r, err := lint.NewResolver(u.Addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,8 +64,8 @@ domains:
 }
 
 func TestBuild(t *testing.T) {
-	u := newUpstream(t, vendors)
-	u.broken["_netblocks.broken.example."] = dns.RcodeServerFailure
+	u := flattentest.New(t, vendors)
+	u.Broken["_netblocks.broken.example."] = dns.RcodeServerFailure
 	for _, c := range []struct {
 		name, spf string
 		record    string
@@ -161,7 +87,7 @@ func TestBuild(t *testing.T) {
 		{"no such include", `{include: [_spf.nowhere.example], flatten: [_spf.nowhere.example]}`, "", "has no SPF record (NXDOMAIN)"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			res, err := Build(context.Background(), u.resolver(t), domain(t, c.spf))
+			res, err := Build(context.Background(), resolverOf(t, u), domain(t, c.spf))
 			if c.err != "" {
 				if err == nil || !strings.Contains(err.Error(), c.err) {
 					t.Fatalf("error %v, want %q", err, c.err)
@@ -195,8 +121,8 @@ func TestChain(t *testing.T) {
 		}
 		big.WriteString(" -all\"\n")
 	}
-	u := newUpstream(t, big.String())
-	res, err := Build(context.Background(), u.resolver(t), domain(t, `{include: [_spf.bigvendor.example, spf.protection.outlook.com], flatten: [_spf.bigvendor.example]}`))
+	u := flattentest.New(t, big.String())
+	res, err := Build(context.Background(), resolverOf(t, u), domain(t, `{include: [_spf.bigvendor.example, spf.protection.outlook.com], flatten: [_spf.bigvendor.example]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,14 +144,14 @@ func TestChain(t *testing.T) {
 // TestUpstreamChange: the next resolution sees the vendor's new range; the
 // zone is the only cache.
 func TestUpstreamChange(t *testing.T) {
-	u := newUpstream(t, vendors)
+	u := flattentest.New(t, vendors)
 	d := domain(t, `{include: [_spf.mailgate.example.net], flatten: [_spf.mailgate.example.net]}`)
-	before, err := Build(context.Background(), u.resolver(t), d)
+	before, err := Build(context.Background(), resolverOf(t, u), d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	u.set(t, `_netblocks.mailgate.example.net. TXT "v=spf1 ip4:198.51.100.0/25 ip4:203.0.113.128/25 ip6:2001:db8:1::/48 ~all"`)
-	after, err := Build(context.Background(), u.resolver(t), d)
+	u.Set(t, `_netblocks.mailgate.example.net. TXT "v=spf1 ip4:198.51.100.0/25 ip4:203.0.113.128/25 ip6:2001:db8:1::/48 ~all"`)
+	after, err := Build(context.Background(), resolverOf(t, u), d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,8 +163,8 @@ func TestUpstreamChange(t *testing.T) {
 // TestThousandDomainsShareLookups flattens 1,000 domains that share three
 // vendor includes: each DNS question is asked once for the whole fleet.
 func TestThousandDomainsShareLookups(t *testing.T) {
-	u := newUpstream(t, vendors)
-	r := u.resolver(t)
+	u := flattentest.New(t, vendors)
+	r := resolverOf(t, u)
 	var y strings.Builder
 	y.WriteString("version: 1\nproviders:\n  p: {type: manual}\ndefaults: {provider: p}\nprofiles:\n  msp:\n    spf: {include: [_spf.mailgate.example.net, spf.esp.example, _spf.redirect.example], flatten: [_spf.mailgate.example.net, spf.esp.example, _spf.redirect.example]}\ndomains:\n")
 	for i := range 1000 {
@@ -256,10 +182,10 @@ func TestThousandDomainsShareLookups(t *testing.T) {
 	}
 	// The tree: 4 SPF TXT records, A of out.esp.example, MX of esp.example,
 	// A and AAAA of mx1.esp.example, AAAA of out.esp.example: 9 questions.
-	if q := u.queries.Load(); q != 9 {
+	if q := u.Queries.Load(); q != 9 {
 		t.Errorf("%d DNS queries for 1,000 domains, want one set of 9", q)
 	}
-	t.Logf("flattened 1,000 domains sharing 3 includes: %d DNS queries, %v", u.queries.Load(), took.Round(time.Millisecond))
+	t.Logf("flattened 1,000 domains sharing 3 includes: %d DNS queries, %v", u.Queries.Load(), took.Round(time.Millisecond))
 	if !cfg.Domains[999].SPFFlattened || cfg.Domains[999].SPF.Text != results[0].Record {
 		t.Error("the domains' SPF records were not set")
 	}
