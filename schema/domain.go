@@ -551,7 +551,7 @@ func (l *loader) dkim(n *yaml.Node, field string) []Selector {
 					ok = false
 					continue
 				}
-				key, problems := dkim.ParseKey(s)
+				key, problems := l.parseKey(s)
 				ok = l.dkimProblems(q.v, q.field, problems) && ok
 				sel.Kind, sel.Text, sel.Algorithm, sel.Bits, sel.Public = KeySelector, key.Record(), key.Algorithm, key.Bits, key.Public
 			case "key_file":

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/mailzone/mailzone/dkim"
 )
 
 // loader walks the YAML node tree, collecting diagnostics instead of stopping at
@@ -21,6 +23,28 @@ type loader struct {
 	// memo holds the records built from nodes a profile shares among many
 	// domains, so a fleet of thousands parses its shared SPF and DMARC once.
 	memo map[memoKey]*TXTField
+	// keys holds parsed public keys by their text: a fleet whose domains
+	// publish the same key parses it once.
+	keys map[string]parsedKey
+}
+
+// parsedKey is a memoized dkim.ParseKey result.
+type parsedKey struct {
+	key      dkim.Key
+	problems []dkim.Problem
+}
+
+// parseKey is dkim.ParseKey, once per distinct key text.
+func (l *loader) parseKey(s string) (dkim.Key, []dkim.Problem) {
+	if pk, ok := l.keys[s]; ok {
+		return pk.key, pk.problems
+	}
+	key, problems := dkim.ParseKey(s)
+	if l.keys == nil {
+		l.keys = map[string]parsedKey{}
+	}
+	l.keys[s] = parsedKey{key, problems}
+	return key, problems
 }
 
 // memoKey identifies a decoded node: the node itself (shared nodes come from
