@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mailzone/mailzone/lint"
+	"github.com/mailzone/mailzone/plan"
 	"github.com/mailzone/mailzone/schema"
 )
 
@@ -142,4 +143,29 @@ func (r *run) resolver(cfg *schema.Config, flagResolver string) (*lint.DNSResolv
 	}
 	r.resolvers[addr] = res
 	return res, nil
+}
+
+// exclusions lists the domains lint found errors in, with the error
+// findings of each as its reasons, in the order of the findings.
+func exclusions(bad map[string]bool, findings []lint.Finding) []plan.Excluded {
+	var out []plan.Excluded
+	at := map[string]int{}
+	for _, f := range findings {
+		if !bad[f.Domain] || f.Severity != lint.Error {
+			continue
+		}
+		i, ok := at[f.Domain]
+		if !ok {
+			i = len(out)
+			at[f.Domain] = i
+			out = append(out, plan.Excluded{Domain: f.Domain})
+		}
+		out[i].Reasons = append(out[i].Reasons, f.Field+": "+f.Msg)
+	}
+	for d := range bad {
+		if _, ok := at[d]; !ok {
+			out = append(out, plan.Excluded{Domain: d, Reasons: []string{"the checks that need DNS found errors"}})
+		}
+	}
+	return out
 }

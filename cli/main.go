@@ -360,31 +360,6 @@ func (r *run) errorf(format string, args ...any) {
 // scrub removes this run's secrets from bytes about to be written to a file.
 func (r *run) scrub(data []byte) []byte { return scrubBytes(data, *r.secrets) }
 
-// exclusions lists the domains lint found errors in, with the error
-// findings of each as its reasons, in the order of the findings.
-func exclusions(bad map[string]bool, findings []lint.Finding) []plan.Excluded {
-	var out []plan.Excluded
-	at := map[string]int{}
-	for _, f := range findings {
-		if !bad[f.Domain] || f.Severity != lint.Error {
-			continue
-		}
-		i, ok := at[f.Domain]
-		if !ok {
-			i = len(out)
-			at[f.Domain] = i
-			out = append(out, plan.Excluded{Domain: f.Domain})
-		}
-		out[i].Reasons = append(out[i].Reasons, f.Field+": "+f.Msg)
-	}
-	for d := range bad {
-		if _, ok := at[d]; !ok {
-			out = append(out, plan.Excluded{Domain: d, Reasons: []string{"the checks that need DNS found errors"}})
-		}
-	}
-	return out
-}
-
 // excludedExit reports the domains a plan left out, after everything else,
 // and makes the exit code 1 when there are any: the other domains went
 // ahead, but the run as a whole did not do all it was asked.
