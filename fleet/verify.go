@@ -117,15 +117,26 @@ type VerifyOptions struct {
 	Delegation bool
 }
 
+// sequentialAbove is the number of zones above which each zone asks each
+// address one record at a time (verify.Options.Sequential).
+const sequentialAbove = 64
+
 // Verify checks every zone concurrently under one deadline for the whole
 // run. Each zone's verification ends at the deadline by its own timeout and
 // reports what it saw; ctx (cancelled a little later, or by an
 // interruption) bounds only what runs past it. Results go by index.
 func Verify(ctx context.Context, checks []Check, o VerifyOptions) []Verified {
 	out := make([]Verified, len(checks))
+	// The zones of a run share the resolver's answers about nameserver
+	// names and parents, and each nameserver address's capacity.
+	cache, limiter := verify.NewCache(), verify.NewLimiter(verify.DefaultPerAddress)
 	ForEach(len(checks), o.Parallel, o.Progress, nil, func(i int) bool {
 		c := checks[i]
 		vo := o.Options(c)
+		vo.Cache, vo.Limiter = cache, limiter
+		// Many zones in flight: one question at a time per address and
+		// zone, the limiter bounding each address; a few zones: all at once.
+		vo.Sequential = len(checks) > sequentialAbove
 		vo.ProviderNameservers = c.ProviderNS
 		vo.Timeout = time.Until(o.Deadline)
 		if vo.Timeout <= 0 || ctx.Err() != nil || (o.Stopped != nil && o.Stopped()) {

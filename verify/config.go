@@ -72,6 +72,17 @@ type Options struct {
 	// Progress, when set, is called with the current state after every change and
 	// about once a second, from a single goroutine.
 	Progress func(Progress)
+	// Cache, when set, shares the resolver's answers about nameserver names
+	// and parent zones among the zones of one run (see Cache).
+	Cache *Cache
+	// Limiter, when set, bounds the questions in flight to each nameserver
+	// address across every zone of one run (see Limiter).
+	Limiter *Limiter
+	// Sequential asks an address about one record at a time instead of all
+	// at once: for fleet runs, where thousands of zones are in flight and
+	// the Limiter bounds each address anyway, it keeps goroutines (and
+	// memory) to one per address per zone.
+	Sequential bool
 }
 
 // resolvConf is where the default resolver is read from.

@@ -107,7 +107,7 @@ func (d *Delegation) readParent(ctx context.Context, o Options) error {
 	var lastErr error
 	for _, ns := range resolveAll(ctx, o, parentNS) {
 		for _, addr := range ns.Addrs {
-			r, err := exchange(ctx, addr, d.Zone, dns.TypeNS, false, o.QueryTimeout)
+			r, err := askAuth(ctx, o, addr, d.Zone, dns.TypeNS)
 			if err == nil {
 				if e := rcodeError(r); e != "" {
 					err = fmt.Errorf("%s", e)
@@ -147,7 +147,7 @@ func (d *Delegation) readZone(ctx context.Context, o Options) error {
 	var lastErr error
 	for _, s := range servers {
 		for _, addr := range s.Addrs {
-			r, err := exchange(ctx, addr, d.Zone, dns.TypeNS, false, o.QueryTimeout)
+			r, err := askAuth(ctx, o, addr, d.Zone, dns.TypeNS)
 			if err == nil {
 				if e := rcodeError(r); e != "" {
 					err = fmt.Errorf("%s", e)

@@ -69,8 +69,17 @@ func discover(ctx context.Context, zone string, o Options) ([]Nameserver, error)
 	return nil, fmt.Errorf("authoritative nameservers: no address for any of %s", strings.Join(names, ", "))
 }
 
-// lookupNS asks the resolver for the NS names of zone.
+// lookupNS asks the resolver for the NS names of zone, once per run with a
+// Cache (verification and the delegation check both need them).
 func lookupNS(ctx context.Context, o Options, zone string) ([]string, error) {
+	if o.Cache != nil {
+		return o.Cache.nsSet(o.Resolver+" "+zone, func() ([]string, error) { return lookupNSNow(ctx, o, zone) })
+	}
+	return lookupNSNow(ctx, o, zone)
+}
+
+// lookupNSNow is lookupNS without the cache.
+func lookupNSNow(ctx context.Context, o Options, zone string) ([]string, error) {
 	if o.Resolver == "" {
 		return nil, errors.New("no resolver configured")
 	}
@@ -112,6 +121,14 @@ func resolveAll(ctx context.Context, o Options, names []string) []Nameserver {
 // resolveHost returns every A and AAAA address of name as ip:port (o.Port), or why
 // there is none.
 func resolveHost(ctx context.Context, o Options, name string) ([]string, string) {
+	if o.Cache != nil {
+		return o.Cache.host(o.Resolver+" "+o.Port+" "+name, func() ([]string, string) { return resolveHostNow(ctx, o, name) })
+	}
+	return resolveHostNow(ctx, o, name)
+}
+
+// resolveHostNow is resolveHost without the cache.
+func resolveHostNow(ctx context.Context, o Options, name string) ([]string, string) {
 	var (
 		mu    sync.Mutex
 		addrs []string

@@ -123,11 +123,17 @@ func (p *poller) run(ctx context.Context, send func([]Cell)) {
 			return
 		}
 		verdicts := make([]verdict, len(p.records))
-		var wg sync.WaitGroup
-		for _, i := range pending {
-			wg.Go(func() { verdicts[i] = p.ask(ctx, p.records[i]) })
+		if p.o.Sequential {
+			for _, i := range pending {
+				verdicts[i] = p.ask(ctx, p.records[i])
+			}
+		} else {
+			var wg sync.WaitGroup
+			for _, i := range pending {
+				wg.Go(func() { verdicts[i] = p.ask(ctx, p.records[i]) })
+			}
+			wg.Wait()
 		}
-		wg.Wait()
 		if deadline, ok := ctx.Deadline(); ctx.Err() != nil || ok && !time.Now().Before(deadline) {
 			// The deadline cut this round short: keep what earlier rounds saw,
 			// and give cells never answered the reason.
@@ -199,7 +205,7 @@ func (p *poller) ask(ctx context.Context, rec Record) verdict {
 	if !ok {
 		return verdict{state: StateError, err: "unknown type " + rec.Set.Type}
 	}
-	r, err := exchange(ctx, p.addr, rec.Set.Name, qtype, false, p.o.QueryTimeout)
+	r, err := askAuth(ctx, p.o, p.addr, rec.Set.Name, qtype)
 	switch {
 	case errors.Is(err, errNoRoute):
 		return verdict{state: StateSkipped, err: "no IPv6 route"}

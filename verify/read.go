@@ -103,7 +103,7 @@ func readOne(ctx context.Context, addr string, k rrset.Key, o Options) (rrset.RR
 	if !ok {
 		return rrset.RRset{}, fmt.Errorf("unknown type %s", k.Type)
 	}
-	r, err := exchange(ctx, addr, k.Name, qtype, false, o.QueryTimeout)
+	r, err := askAuth(ctx, o, addr, k.Name, qtype)
 	if err != nil {
 		return rrset.RRset{}, err
 	}
