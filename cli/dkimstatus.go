@@ -8,7 +8,6 @@ import (
 
 	"github.com/mailzone/mailzone/fleet"
 	"github.com/mailzone/mailzone/keystatus"
-	"github.com/mailzone/mailzone/lint"
 	"github.com/mailzone/mailzone/verify"
 
 	"github.com/mailzone/mailzone/schema"
@@ -17,10 +16,7 @@ import (
 // dkimStatuses gathers where every selector of ds stands (package
 // keystatus), with the verify settings of the flags and the configuration.
 func (r *run) dkimStatuses(ctx context.Context, cfg *schema.Config, ds []*schema.Domain, vf verifyFlags, resolver string) ([]keystatus.Status, error) {
-	if resolver == "" {
-		resolver = cfg.Defaults.Resolver
-	}
-	res, err := lint.NewResolver(resolver)
+	res, err := r.resolver(cfg, resolver)
 	if err != nil {
 		return nil, fmt.Errorf("resolver: %w", err)
 	}

@@ -107,7 +107,8 @@ func parseAge(s string) (time.Duration, error) {
 // --dmarc-evidence, else defaults.dmarc_evidence.
 func (r *run) decideRollouts(cfg *schema.Config) bool {
 	var ev *aggregate.Summary
-	if path := r.evidenceFile(cfg.Dir, cfg.Defaults.DMARCEvidence); path != "" {
+	path := r.evidenceFile(cfg.Dir, cfg.Defaults.DMARCEvidence)
+	if path != "" {
 		var err error
 		if ev, err = aggregate.Load(path); err != nil {
 			r.errorf("DMARC evidence: %v; nothing was changed", err)
@@ -115,5 +116,6 @@ func (r *run) decideRollouts(cfg *schema.Config) bool {
 		}
 	}
 	r.rollouts = rollout.Apply(cfg, r.now(), ev)
+	r.loadedEvidence, r.loadedEvidenceFrom = ev, path
 	return true
 }

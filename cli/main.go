@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mailzone/mailzone/aggregate"
 	"github.com/mailzone/mailzone/escape"
 	"github.com/mailzone/mailzone/flatten"
 	"github.com/mailzone/mailzone/lint"
@@ -200,6 +201,10 @@ type run struct {
 	// rollouts are where each domain's DMARC rollout stands, as load
 	// decided it.
 	rollouts []rollout.Status
+	// loadedEvidence is the DMARC evidence load read (from
+	// loadedEvidenceFrom), nil without any.
+	loadedEvidence     *aggregate.Summary
+	loadedEvidenceFrom string
 	// flattened are the SPF records flattened for this run's plan.
 	flattened []*flatten.Result
 	// resolvers are the run's recursive resolvers by address (see resolver).

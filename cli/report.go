@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/mailzone/mailzone/aggregate"
 	"github.com/mailzone/mailzone/configedit"
 	"github.com/mailzone/mailzone/lint"
 	"github.com/mailzone/mailzone/overview"
@@ -47,11 +46,7 @@ func (r *run) reportCmd(args []string) int {
 	for _, st := range r.rollouts {
 		obs.Rollouts[st.Domain] = st
 	}
-	if ev := r.evidenceFile(cfg.Dir, cfg.Defaults.DMARCEvidence); ev != "" {
-		if s, err := aggregate.Load(ev); err == nil {
-			obs.Evidence, obs.EvidenceFrom = s, ev
-		}
-	}
+	obs.Evidence, obs.EvidenceFrom = r.loadedEvidence, r.loadedEvidenceFrom
 	if f.offline {
 		for _, d := range ds {
 			obs.SPFNotes[d.Name] = "not checked (--offline)"
@@ -59,7 +54,7 @@ func (r *run) reportCmd(args []string) int {
 	} else {
 		ctx, cancel := context.WithTimeout(r.stop.soft, 2*time.Minute)
 		defer cancel()
-		res, err := lint.NewResolver(firstNonEmpty(f.resolver, cfg.Defaults.Resolver))
+		res, err := r.resolver(cfg, f.resolver)
 		if err != nil {
 			r.errorf("resolver: %v", err)
 			return ExitError

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,14 +21,35 @@ import (
 	"github.com/mailzone/mailzone/rrset"
 )
 
-// startWatched starts the binary and returns a function that waits for it.
-func startWatched(t *testing.T, cmd *exec.Cmd) (stdout, stderr *bytes.Buffer, wait func() int) {
+// lockedBuffer is an output stream a test reads while the binary writes it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// startWatched starts the binary and returns its streams, which the test
+// may read while it runs, and a function that waits for its exit code. The
+// process is killed when the test ends.
+func startWatched(t *testing.T, cmd *exec.Cmd) (stdout, stderr *lockedBuffer, wait func() int) {
 	t.Helper()
-	stdout, stderr = &bytes.Buffer{}, &bytes.Buffer{}
+	stdout, stderr = &lockedBuffer{}, &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { cmd.Process.Kill() })
 	done := make(chan int, 1)
 	go func() {
 		err := cmd.Wait()
@@ -42,9 +63,9 @@ func startWatched(t *testing.T, cmd *exec.Cmd) (stdout, stderr *bytes.Buffer, wa
 		select {
 		case c := <-done:
 			return c
-		case <-time.After(60 * time.Second):
+		case <-time.After(90 * time.Second):
 			cmd.Process.Kill()
-			t.Fatal("mailzone did not end within 60s of the signal")
+			t.Fatalf("mailzone did not end within 90s\nstdout:\n%s\nstderr:\n%s", stdout, stderr)
 			return -1
 		}
 	}

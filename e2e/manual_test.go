@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,26 +15,7 @@ import (
 	"github.com/mailzone/mailzone/rrset"
 )
 
-// lockedBuffer is an output stream a test reads while the binary writes it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// startApply starts the binary in the background and returns its streams
-// and a function that waits for its exit code.
+// startApply starts the binary in the background (see startWatched).
 func startApply(t *testing.T, dir string, vars map[string]string, args ...string) (stdout, stderr *lockedBuffer, wait func() int) {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
@@ -44,31 +24,7 @@ func startApply(t *testing.T, dir string, vars map[string]string, args ...string
 	for k, v := range vars {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	stdout, stderr = &lockedBuffer{}, &lockedBuffer{}
-	cmd.Stdout, cmd.Stderr = stdout, stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan int, 1)
-	go func() {
-		err := cmd.Wait()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		}
-		done <- code
-	}()
-	t.Cleanup(func() { cmd.Process.Kill() })
-	return stdout, stderr, func() int {
-		select {
-		case c := <-done:
-			return c
-		case <-time.After(90 * time.Second):
-			cmd.Process.Kill()
-			t.Fatalf("mailzone did not end within 90s\nstdout:\n%s\nstderr:\n%s", stdout, stderr)
-			return -1
-		}
-	}
+	return startWatched(t, cmd)
 }
 
 // waitFor waits until out holds s, or the process has exited.

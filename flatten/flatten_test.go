@@ -65,7 +65,7 @@ domains:
 
 func TestBuild(t *testing.T) {
 	u := flattentest.New(t, vendors)
-	u.Broken["_netblocks.broken.example."] = dns.RcodeServerFailure
+	u.Break("_netblocks.broken.example.", dns.RcodeServerFailure)
 	for _, c := range []struct {
 		name, spf string
 		record    string

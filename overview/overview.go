@@ -125,7 +125,6 @@ func Build(cfg *schema.Config, ds []*schema.Domain, obs Observations, now time.T
 			od.DMARC = d.DMARC.Text
 		}
 		if st, ok := obs.Rollouts[d.Name]; ok {
-			st := st
 			od.Rollout = &st
 		}
 		od.Step = step(od)

@@ -18,11 +18,10 @@ import (
 // the questions it is asked.
 type Upstream struct {
 	// Addr is where it answers, over UDP.
-	Addr string
-	mu   sync.Mutex
-	rrs  map[string][]dns.RR // "name TYPE"
-	// Broken maps names to the RCODE to answer instead (SERVFAIL, ...).
-	Broken map[string]int
+	Addr   string
+	mu     sync.Mutex
+	rrs    map[string][]dns.RR // "name TYPE"
+	broken map[string]int      // name → RCODE to answer instead (Break)
 	// Queries counts the questions asked.
 	Queries atomic.Int64
 }
@@ -31,7 +30,7 @@ type Upstream struct {
 // the test ends.
 func New(t testing.TB, zone string) *Upstream {
 	t.Helper()
-	u := &Upstream{rrs: map[string][]dns.RR{}, Broken: map[string]int{}}
+	u := &Upstream{rrs: map[string][]dns.RR{}, broken: map[string]int{}}
 	u.Set(t, zone)
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
@@ -66,6 +65,14 @@ func (u *Upstream) Set(t testing.TB, zone string) {
 	}
 }
 
+// Break makes every question about name (absolute) answered with rcode,
+// such as dns.RcodeServerFailure.
+func (u *Upstream) Break(name string, rcode int) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.broken[strings.ToLower(name)] = rcode
+}
+
 // ServeDNS answers as a recursive resolver would from the records.
 func (u *Upstream) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 	u.Queries.Add(1)
@@ -76,7 +83,7 @@ func (u *Upstream) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 	name := strings.ToLower(q.Name)
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	if rc, ok := u.Broken[name]; ok {
+	if rc, ok := u.broken[name]; ok {
 		m.Rcode = rc
 		w.WriteMsg(m)
 		return
