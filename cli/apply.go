@@ -42,6 +42,7 @@ func (r *run) apply(args []string) (code int) {
 	fs := flag.NewFlagSet("apply", flag.ContinueOnError)
 	var f planFlags
 	f.register(fs)
+	f.registerRead(fs)
 	yes := fs.Bool("yes", false, "apply without asking")
 	noVerify := fs.Bool("no-verify", false, "do not check the authoritative nameservers after writing")
 	var vf verifyFlags
@@ -120,7 +121,7 @@ func (r *run) apply(args []string) (code int) {
 			return ExitError
 		}
 		cfg, opened = c, o
-		p = fleet.Read(ctx, cfg, ts, opened, f.fleet.parallel, r.newProgress("plan", len(ts)), r.stop.Stopped, func() string { return signalName(r.stop.signal()) })
+		p = fleet.Read(ctx, cfg, ts, r.reading(f, cfg, opened, len(ts)))
 		if r.stop.Stopped() {
 			fmt.Fprintln(r.env.Stderr, "mailzone: stopped while planning; nothing was written")
 			return r.stop.exitCode()

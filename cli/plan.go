@@ -49,6 +49,10 @@ type planFlags struct {
 	offline  bool
 	resolver string
 	evidence string
+	// read is how zones at providers with their own nameservers are read:
+	// "dns" (those nameservers first, the API where they cannot prove the
+	// zone unchanged) or "api" (always the API).
+	read string
 	// nameservers are apply's --nameserver addresses, which zones read
 	// through DNS (manual) are read from too.
 	nameservers []string
@@ -86,8 +90,30 @@ func (f *planFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.evidence, "dmarc-evidence", "", "the DMARC report summary (dmarc reports --out) that gated rollout stages need (default: defaults.dmarc_evidence)")
 }
 
+// registerRead adds --read, which only plan and apply have.
+func (f *planFlags) registerRead(fs *flag.FlagSet) {
+	fs.StringVar(&f.read, "read", "dns", "read Cloudflare and Route 53 zones from their nameservers first (dns), listing through the API only zones DNS cannot show unchanged, or always through the API (api)")
+}
+
+// reading is how plan and apply read the fleet.
+func (r *run) reading(f planFlags, cfg *schema.Config, opened map[string]providers.Provider, n int) fleet.Reading {
+	return fleet.Reading{
+		Providers: opened,
+		Parallel:  f.fleet.parallel,
+		Progress:  r.newProgress("plan", n),
+		Stopped:   r.stop.Stopped,
+		Why:       func() string { return signalName(r.stop.signal()) },
+		API:       f.read == "api",
+		DNS:       zoneDNS(cfg, f.resolver, f.nameservers),
+	}
+}
+
 // prepare loads the configuration, selects targets and opens their providers.
 func (r *run) prepare(f planFlags) (*schema.Config, []*fleet.Target, map[string]providers.Provider, bool) {
+	if f.read != "" && f.read != "dns" && f.read != "api" {
+		r.errorf("--read must be dns or api, not %q", f.read)
+		return nil, nil, nil, false
+	}
 	r.evidence = f.evidence
 	cfg := r.load(f.config)
 	if cfg == nil {
@@ -140,6 +166,7 @@ func (r *run) plan(args []string) int {
 	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
 	var f planFlags
 	f.register(fs)
+	f.registerRead(fs)
 	out := fs.String("out", "", "save the plan to this file for apply")
 	format := fs.String("format", "text", "output format: text, json, markdown")
 	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when changes are pending")
@@ -159,7 +186,7 @@ func (r *run) plan(args []string) int {
 	if !ok {
 		return ExitError
 	}
-	p := fleet.Read(r.stop.hard, cfg, ts, opened, f.fleet.parallel, r.newProgress("plan", len(ts)), r.stop.Stopped, func() string { return signalName(r.stop.signal()) })
+	p := fleet.Read(r.stop.hard, cfg, ts, r.reading(f, cfg, opened, len(ts)))
 	p.Excluded = r.excluded
 	p.Rollouts = r.rolloutsOf(p)
 	p.Flattened = r.flattenedOf(p)

@@ -15,6 +15,7 @@ import (
 	"github.com/mailzone/mailzone/providers"
 	"github.com/mailzone/mailzone/rrset"
 	"github.com/mailzone/mailzone/schema"
+	"github.com/mailzone/mailzone/verify"
 )
 
 // Target is one zone at one provider instance, with the domains it holds.
@@ -58,13 +59,39 @@ func Targets(cfg *schema.Config, only []string) ([]*Target, error) {
 	return out, nil
 }
 
-// Read reads every target zone once and diffs it, parallel zones at a time;
-// the plan lists zones in target order whatever the timing. Once stopped
-// reports true no new zone is read; those zones are errors of the plan, with
-// why() as the reason.
-func Read(ctx context.Context, cfg *schema.Config, ts []*Target, opened map[string]providers.Provider, parallel int, prog *Progress, stopped func() bool, why func() string) *plan.Plan {
+// Reading says how Read reads a fleet.
+type Reading struct {
+	// Providers are the opened providers, by name.
+	Providers map[string]providers.Provider
+	// Parallel is how many zones are read at once.
+	Parallel int
+	// Progress, when set, is told of every zone read.
+	Progress *Progress
+	// Stopped, when set, reports that no new zone may start (a signal);
+	// Why then says why, for the zones left unread.
+	Stopped func() bool
+	Why     func() string
+	// API lists every zone through its provider's API (--read api), even
+	// where the provider's nameservers could show it unchanged.
+	API bool
+	// DNS is how zones' nameservers are reached: the resolver, and the
+	// addresses configured per zone (verify.nameservers, --nameserver).
+	DNS providers.DNS
+}
+
+// Read reads every target zone once and diffs it, rd.Parallel zones at a
+// time; the plan lists zones in target order whatever the timing. Zones at a
+// provider whose nameservers serve what it holds are read there first (see
+// ReadServed) and listed through the API only when DNS cannot prove them
+// unchanged. Once rd.Stopped reports true no new zone is read; those zones are
+// errors of the plan, with rd.Why() as the reason.
+func Read(ctx context.Context, cfg *schema.Config, ts []*Target, rd Reading) *plan.Plan {
 	p := &plan.Plan{FormatVersion: plan.FormatVersion, Config: cfg.File, Zones: make([]*plan.Zone, len(ts))}
-	Prepare(ctx, ts, opened)
+	Prepare(ctx, ts, rd.Providers)
+	why := rd.Why
+	if why == nil {
+		why = func() string { return "stopped" }
+	}
 	defer func() {
 		// Zones an interruption kept from being read are errors of the plan.
 		for i, t := range ts {
@@ -76,9 +103,19 @@ func Read(ctx context.Context, cfg *schema.Config, ts []*Target, opened map[stri
 			}
 		}
 	}()
-	ForEach(len(ts), parallel, prog, stopped, func(i int) bool {
+	served := servedReader{dns: rd.DNS, cache: verify.NewCache(), limiter: verify.NewLimiter(verify.DefaultPerAddress)}
+	ForEach(len(ts), rd.Parallel, rd.Progress, rd.Stopped, func(i int) bool {
 		t := ts[i]
-		observed, err := ReadZone(ctx, opened[t.Provider], t.Zone, t.Domains)
+		prov := rd.Providers[t.Provider]
+		var note string
+		if s, ok := prov.(providers.Served); ok && !rd.API {
+			var z *plan.Zone
+			if z, note = served.read(ctx, s, t); z != nil {
+				p.Zones[i] = z
+				return true
+			}
+		}
+		observed, err := ReadZone(ctx, prov, t.Zone, t.Domains)
 		if err != nil {
 			z := plan.Diff(t.Zone, t.Provider, t.Domains, nil)
 			z.Changes, z.Unmanaged, z.Read = []plan.Change{}, nil, []plan.Fingerprint{}
@@ -87,7 +124,10 @@ func Read(ctx context.Context, cfg *schema.Config, ts []*Target, opened map[stri
 			return false
 		}
 		z := plan.Diff(t.Zone, t.Provider, t.Domains, observed)
-		_, z.Unlisted = opened[t.Provider].(providers.NameReader)
+		_, z.Unlisted = prov.(providers.NameReader)
+		if note != "" {
+			z.ReadVia, z.ReadNote = plan.ReadAPI, note
+		}
 		p.Zones[i] = z
 		return true
 	})
@@ -101,6 +141,12 @@ func ReadZone(ctx context.Context, p providers.Provider, zone string, domains []
 	if !ok {
 		return p.Records(ctx, zone)
 	}
+	return nr.RecordsAt(ctx, zone, OwnedKeys(domains))
+}
+
+// OwnedKeys lists the names and types the domains' records own, each once, in
+// configuration order.
+func OwnedKeys(domains []*schema.Domain) []rrset.Key {
 	var keys []rrset.Key
 	seen := map[rrset.Key]bool{}
 	for _, d := range domains {
@@ -111,7 +157,7 @@ func ReadZone(ctx context.Context, p providers.Provider, zone string, domains []
 			}
 		}
 	}
-	return nr.RecordsAt(ctx, zone, keys)
+	return keys
 }
 
 // WithoutDomains drops the named domains from targets, and targets left empty.

@@ -186,6 +186,9 @@ func Markdown(w io.Writer, p *Plan, o MarkdownOptions) error {
 		}
 		d.add("\n_Read name by name from their nameservers, so DKIM selectors the configuration does not declare are unknown: " + strings.Join(unlisted, ", ") + "._\n")
 	}
+	if n, _ := p.ReadThroughDNS(); n > 0 {
+		d.add(fmt.Sprintf("\n_%d zone(s) %s._\n", n, ReadDNSNote))
+	}
 	if len(o.Warnings) > 0 && d.add(fmt.Sprintf("\n**Warnings (%d)**\n\n", len(o.Warnings))) {
 		var items []string
 		for _, warn := range o.Warnings {

@@ -70,6 +70,38 @@ type Zone struct {
 	// the configuration declares, with owned values present): the base of
 	// apply's mass-change threshold.
 	Existing int `json:"existing,omitempty"`
+	// ReadVia says how the zone was read when the provider's nameservers were
+	// asked first: ReadDNS when they proved it unchanged (the zone was not
+	// listed, so undeclared DKIM selectors are not in Unmanaged), ReadAPI
+	// when it was listed through the API after all. Empty for providers
+	// read only one way.
+	ReadVia string `json:"read_via,omitempty"`
+	// ReadNote says why a zone with ReadVia ReadAPI could not be read
+	// through DNS alone.
+	ReadNote string `json:"read_note,omitempty"`
+}
+
+// How a zone was read; see [Zone.ReadVia].
+const (
+	ReadDNS = "dns"
+	ReadAPI = "api"
+)
+
+// ReadDNSNote is what plans say once about the zones read through DNS.
+const ReadDNSNote = "were read from their provider's nameservers and found unchanged, without listing them through the API: DKIM selectors they do not declare are not shown (--read api lists them)"
+
+// ReadThroughDNS counts the zones read through DNS alone, and the zones
+// listed through the API after their nameservers were asked.
+func (p *Plan) ReadThroughDNS() (dns, api int) {
+	for _, z := range p.Zones {
+		switch z.ReadVia {
+		case ReadDNS:
+			dns++
+		case ReadAPI:
+			api++
+		}
+	}
+	return dns, api
 }
 
 // UnlistedNote is what plans say about a zone read name by name.

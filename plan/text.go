@@ -41,6 +41,9 @@ func Text(w io.Writer, p *Plan, o TextOptions) error {
 	}
 	t.rollouts(p)
 	t.flattened(p)
+	if n, _ := p.ReadThroughDNS(); n > 0 {
+		t.printf("%s\n\n", t.paint(dim, fmt.Sprintf("%d zone(s) %s.", n, ReadDNSNote)))
+	}
 	c := p.Counts()
 	if n := len(p.Errors()); n > 0 {
 		t.printf("%s %d zone(s) could not be read; they are not planned.\n", t.paint(red, "Error:"), n)
@@ -197,9 +200,12 @@ func (t *textWriter) zone(z *Zone) {
 		return
 	}
 	c := z.Counts()
-	if c.Total() == 0 {
+	switch {
+	case c.Total() == 0 && z.ReadVia == ReadDNS:
+		t.printf("%s: no changes %s\n", t.paint(bold, head), t.paint(dim, "(read from its nameservers)"))
+	case c.Total() == 0:
 		t.printf("%s: no changes\n", t.paint(bold, head))
-	} else {
+	default:
 		t.printf("%s: %d to add, %d to change, %d to delete\n", t.paint(bold, head), c.Add, c.Change, c.Delete)
 	}
 	for _, d := range z.Domains {

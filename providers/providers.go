@@ -55,6 +55,17 @@ type NameserverLister interface {
 	Nameservers(ctx context.Context, zone string) ([]string, error)
 }
 
+// Served is implemented by providers whose own authoritative nameservers
+// serve every record they hold (Cloudflare, Route 53). A plan reads the names
+// mailzone owns from those nameservers first, at no API cost, and lists the
+// zone through the API only where DNS cannot prove it unchanged.
+type Served interface {
+	// AssignedNameservers returns the names of the nameservers that serve
+	// zone's records at this provider, whatever the delegation says. It may
+	// cost a zone lookup, which reading the zone through the API needs anyway.
+	AssignedNameservers(ctx context.Context, zone string) ([]string, error)
+}
+
 // NameReader is implemented by providers that cannot list a zone and read
 // only the names asked for (manual: through the zone's authoritative
 // nameservers). Their Records returns an error; planning and apply's stale

@@ -56,6 +56,11 @@ type Options struct {
 	// zone (Cloudflare's API tells them). They are compared with the delegation,
 	// and checked when the resolver knows no NS set for the zone (not delegated yet).
 	ProviderNameservers []string
+	// NameserverNames, when set (and Nameservers is not), are the nameserver
+	// names to ask, resolved through the resolver, instead of the NS set the
+	// resolver knows: reading a zone at the provider that holds it, whatever
+	// the delegation says.
+	NameserverNames []string
 	// Port is the port discovered nameserver addresses are asked on; default 53.
 	Port string
 	// Timeout bounds the whole verification; default 5m.

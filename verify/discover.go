@@ -46,6 +46,14 @@ func discover(ctx context.Context, zone string, o Options) ([]Nameserver, error)
 		return out, nil
 	}
 	zone = rrset.Absolute(zone, ".")
+	if len(o.NameserverNames) > 0 {
+		var names []string
+		for _, n := range o.NameserverNames {
+			names = append(names, rrset.Absolute(n, "."))
+		}
+		slices.Sort(names)
+		return withAddrs(resolveAll(ctx, o, slices.Compact(names)))
+	}
 	names, err := lookupNS(ctx, o, zone)
 	if err != nil && len(o.ProviderNameservers) == 0 {
 		return nil, fmt.Errorf("authoritative nameservers: %w", err)
@@ -60,11 +68,19 @@ func discover(ctx context.Context, zone string, o Options) ([]Nameserver, error)
 	if len(names) == 0 {
 		return nil, fmt.Errorf("authoritative nameservers: NS %s via %s: none", zone, o.Resolver)
 	}
-	servers := resolveAll(ctx, o, names)
+	return withAddrs(resolveAll(ctx, o, names))
+}
+
+// withAddrs returns servers unless none of them has an address.
+func withAddrs(servers []Nameserver) ([]Nameserver, error) {
 	for _, s := range servers {
 		if len(s.Addrs) > 0 {
 			return servers, nil
 		}
+	}
+	names := make([]string, len(servers))
+	for i, s := range servers {
+		names[i] = s.Name
 	}
 	return nil, fmt.Errorf("authoritative nameservers: no address for any of %s", strings.Join(names, ", "))
 }

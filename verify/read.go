@@ -2,6 +2,8 @@ package verify
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -24,6 +26,20 @@ import (
 // as an RRset without values. TTLs are those the nameservers hold, which
 // authoritative answers give unchanged.
 func Read(ctx context.Context, zone string, keys []rrset.Key, o Options) ([]rrset.RRset, error) {
+	return read(ctx, zone, keys, o, false)
+}
+
+// ReadExact is Read for a caller that takes the answers for the records a
+// provider holds (a plan that reads through DNS before the provider's API).
+// Besides Read's rules it asks every address about a name that cannot exist
+// under each parent of the keys below the apex, and fails when anything but
+// NXDOMAIN comes back: there a wildcard would answer for a missing name, and a
+// synthesized answer is not a record the provider holds.
+func ReadExact(ctx context.Context, zone string, keys []rrset.Key, o Options) ([]rrset.RRset, error) {
+	return read(ctx, zone, keys, o, true)
+}
+
+func read(ctx context.Context, zone string, keys []rrset.Key, o Options, probe bool) ([]rrset.RRset, error) {
 	o, err := o.withDefaults()
 	if err != nil {
 		return nil, err
@@ -54,9 +70,28 @@ func Read(ctx context.Context, zone string, keys []rrset.Key, o Options) ([]rrse
 			})
 		}
 	}
+	var probes []string
+	if probe {
+		probes = wildcardProbes(zone, keys)
+	}
+	probed := make([]string, len(probes)*len(addrs))
+	for i, name := range probes {
+		for j, addr := range addrs {
+			wg.Go(func() {
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				probed[i*len(addrs)+j] = probeAbsent(ctx, addr, name, o)
+			})
+		}
+	}
 	wg.Wait()
 	out := make([]rrset.RRset, 0, len(keys))
 	var problems []string
+	for _, p := range probed {
+		if p != "" {
+			problems = append(problems, p)
+		}
+	}
 	for i, k := range keys {
 		var first *rrset.RRset
 		var firstAddr string
@@ -129,6 +164,53 @@ func readOne(ctx context.Context, addr string, k rrset.Key, o Options) (rrset.RR
 	slices.Sort(set.Values)
 	set.Values = slices.Compact(set.Values)
 	return set, nil
+}
+
+// wildcardProbes returns one name that cannot exist under each parent of the
+// keys below the apex of zone. Whatever would synthesize an answer for a
+// missing key (a wildcard at its closest encloser) answers for the probe under
+// the same parent too.
+func wildcardProbes(zone string, keys []rrset.Key) []string {
+	apex := rrset.Absolute(zone, ".")
+	var b [6]byte
+	rand.Read(b[:])
+	label := "mz-absent-" + hex.EncodeToString(b[:])
+	var out []string
+	seen := map[string]bool{}
+	for _, k := range keys {
+		name := rrset.Absolute(k.Name, ".")
+		if strings.EqualFold(name, apex) {
+			continue
+		}
+		_, parent, _ := strings.Cut(name, ".")
+		if parent = strings.ToLower(parent); !seen[parent] {
+			seen[parent] = true
+			out = append(out, label+"."+parent)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// probeAbsent asks addr about a name that cannot exist; it returns "" when
+// the answer is an authoritative NXDOMAIN, else the problem.
+func probeAbsent(ctx context.Context, addr, name string, o Options) string {
+	r, err := askAuth(ctx, o, addr, name, dns.TypeTXT)
+	switch {
+	case errors.Is(err, errNoRoute):
+		return ""
+	case err != nil:
+		return fmt.Sprintf("%s at %s: %v", name, addr, err)
+	case !r.Authoritative:
+		return fmt.Sprintf("%s at %s: answer without AA", name, addr)
+	case r.Rcode == dns.RcodeNameError:
+		return ""
+	case r.Rcode == dns.RcodeSuccess:
+		_, parent, _ := strings.Cut(name, ".")
+		return fmt.Sprintf("a wildcard answers under %s at %s, so an answer there may not be a record the zone holds", parent, addr)
+	default:
+		return fmt.Sprintf("%s at %s: %s", name, addr, rcodeError(r))
+	}
 }
 
 // sameServed reports whether two answers hold the same records and TTL.

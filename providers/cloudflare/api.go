@@ -187,6 +187,7 @@ func (p *Provider) zoneID(ctx context.Context, zone string) (string, error) {
 		if strings.EqualFold(z.Name, zone) {
 			p.mu.Lock()
 			p.zoneIDs[zone] = z.ID
+			p.assigned[zone] = z.NameServers
 			p.mu.Unlock()
 			return z.ID, nil
 		}

@@ -89,6 +89,7 @@ type Provider struct {
 
 	mu       sync.Mutex
 	zoneIDs  map[string]string   // zone name (no trailing dot) -> id
+	assigned map[string][]string // zone name -> name_servers of the zone lookup
 	listings map[string]*listing // zone name -> last listing read or written
 }
 
@@ -118,6 +119,7 @@ func New(o Options) (*Provider, error) {
 		endpoint:  strings.TrimSuffix(ep, "/"),
 		client:    &http.Client{Transport: throttle.New(tc)},
 		zoneIDs:   map[string]string{},
+		assigned:  map[string][]string{},
 		listings:  map[string]*listing{},
 	}, nil
 }

@@ -7,11 +7,20 @@ import (
 )
 
 // Nameservers returns the nameservers Cloudflare assigned to zone, as its API
-// reports them (GET /zones/{id}): the names the registrar must delegate to.
+// reports them: the names the registrar must delegate to. They come with the
+// zone lookup (or Prepare's listing), so this costs a request only when the
+// lookup did not carry them.
 func (p *Provider) Nameservers(ctx context.Context, zone string) ([]string, error) {
-	id, err := p.zoneID(ctx, zoneName(zone))
+	zone = zoneName(zone)
+	id, err := p.zoneID(ctx, zone)
 	if err != nil {
 		return nil, err
+	}
+	p.mu.Lock()
+	ns := p.assigned[zone]
+	p.mu.Unlock()
+	if len(ns) > 0 {
+		return ns, nil
 	}
 	token := p.token
 	if p.zoneToken != "" {
@@ -22,4 +31,11 @@ func (p *Provider) Nameservers(ctx context.Context, zone string) ([]string, erro
 		return nil, fmt.Errorf("zone %s: assigned nameservers: %w", zone, err)
 	}
 	return z.NameServers, nil
+}
+
+// AssignedNameservers returns the nameservers whose answers a plan may read
+// zone from before listing it: the ones Cloudflare assigned, which serve
+// every record the API holds.
+func (p *Provider) AssignedNameservers(ctx context.Context, zone string) ([]string, error) {
+	return p.Nameservers(ctx, zone)
 }

@@ -10,7 +10,7 @@ import (
 
 // Prepare finds the ids of many zones by listing the account's zones page by
 // page (50 a page) rather than one lookup per zone, when that costs fewer
-// requests: the first page says how many pages there are, and the rest are read
+// requests, and keeps each zone's assigned nameservers from the same listing: the first page says how many pages there are, and the rest are read
 // only if they are fewer than the zones still to find. It stops once every
 // wanted zone is known.
 func (p *Provider) Prepare(ctx context.Context, zones []string) {
@@ -40,6 +40,7 @@ func (p *Provider) Prepare(ctx context.Context, zones []string) {
 			name := strings.ToLower(z.Name)
 			if want[name] {
 				p.zoneIDs[name] = z.ID
+				p.assigned[name] = z.NameServers
 				delete(want, name)
 			}
 		}

@@ -16,6 +16,8 @@
 package fakecf
 
 import (
+	"github.com/miekg/dns"
+
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -28,6 +30,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mailzone/mailzone/providers/authdns"
 )
 
 // Token is the API token a new fake accepts with full (Zone:Read and DNS:Edit)
@@ -128,6 +132,7 @@ type Server struct {
 	latency time.Duration
 	faults  []Fault
 	log     []Request
+	front   *authdns.Server // the nameservers, once StartDNS ran
 }
 
 // New starts a fake with no zones that accepts [Token] and [ZoneReadToken]. It
@@ -193,6 +198,7 @@ func (s *Server) AddZone(name string) string {
 		NameServers: []string{"ada.ns.cloudflare.com", "bob.ns.cloudflare.com"},
 	}
 	s.zones = append(s.zones, z)
+	s.publish(z)
 	return z.ID
 }
 
@@ -210,7 +216,71 @@ func (s *Server) AddRecord(zone string, r Record) string {
 	if e != nil {
 		panic("fakecf: AddRecord: " + e.Message)
 	}
+	s.publish(z)
 	return rec.ID
+}
+
+// StartDNS starts the account's nameservers on addr (see authdns.Start):
+// from then on every zone is served as the API holds it, each write published
+// as it is made. Tests set their lag, AA bit and silence on the returned
+// server.
+func (s *Server) StartDNS(t testing.TB, addr string) *authdns.Server {
+	front := authdns.Start(t, addr)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.front = front
+	for _, z := range s.zones {
+		s.publish(z)
+	}
+	return front
+}
+
+// publishPath publishes the zone a write request to path touched. It runs
+// with s.mu held.
+func (s *Server) publishPath(method, path string) {
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	if method == http.MethodGet || len(parts) < 2 || parts[0] != "zones" {
+		return
+	}
+	if z := s.zoneByID(parts[1]); z != nil {
+		s.publish(z)
+	}
+}
+
+// publish hands the zone's records to the nameservers, as the API's records
+// are served: TTL 1 (automatic) as 300. It runs with s.mu held.
+func (s *Server) publish(z *Zone) {
+	if s.front == nil {
+		return
+	}
+	var rrs []dns.RR
+	for _, r := range s.records[z.ID] {
+		ttl := r.TTL
+		if ttl == 1 {
+			ttl = 300
+		}
+		data := r.Content
+		switch r.Type {
+		case "TXT":
+			if !strings.HasPrefix(data, `"`) {
+				data = quote(split(data))
+			}
+		case "MX":
+			p := 0
+			if r.Priority != nil {
+				p = int(*r.Priority)
+			}
+			data = fmt.Sprintf("%d %s.", p, strings.TrimSuffix(data, "."))
+		case "CNAME", "NS":
+			data = strings.TrimSuffix(data, ".") + "."
+		}
+		rr, err := dns.NewRR(fmt.Sprintf("%s. %d IN %s %s", r.Name, ttl, r.Type, data))
+		if err != nil || rr == nil {
+			continue // a record the fake's DNS cannot parse is not served
+		}
+		rrs = append(rrs, rr)
+	}
+	s.front.Publish(z.Name, rrs)
 }
 
 // Records returns a copy of the records of the zone called zone.
@@ -372,6 +442,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		if fault.Lose {
 			s.mu.Lock()
 			s.serve(r, entry.Path, body)
+			s.publishPath(r.Method, entry.Path)
 			s.mu.Unlock()
 		}
 		entry.Fault = fault.name()
@@ -391,6 +462,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.mu.Lock()
 		rep = s.serve(r, entry.Path, body)
+		s.publishPath(r.Method, entry.Path)
 		s.mu.Unlock()
 	}
 	entry.Status = rep.status
