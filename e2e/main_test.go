@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mailzone/mailzone/cli"
 )
@@ -113,7 +114,11 @@ func run(t *testing.T, dir string, vars map[string]string, args ...string) resul
 	cmd := command(t, dir, vars, args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
 	err := cmd.Run()
+	if os.Getenv("MZ_TIME") != "" {
+		t.Logf("%v: %v", args[:min(len(args), 2)], time.Since(start))
+	}
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()

@@ -3,6 +3,7 @@ package fleet
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/mailzone/mailzone/plan"
@@ -18,6 +19,47 @@ type servedReader struct {
 	dns     providers.DNS
 	cache   *verify.Cache
 	limiter *verify.Limiter
+	breaker *breaker
+}
+
+// breaker stops DNS reads at a provider once maxFailing zones in a row could
+// not be read there (nameservers silent, lame or unreachable), so that a
+// dead nameserver costs a few timeouts per run, not one per zone.
+type breaker struct {
+	mu      sync.Mutex
+	failing map[string]int    // provider -> zones in a row DNS could not prove either way
+	last    map[string]string // provider -> the last such failure
+}
+
+// maxFailing is how many zones in a row may fail to be read from a
+// provider's nameservers before the rest are listed through its API.
+const maxFailing = 8
+
+func newBreaker() *breaker {
+	return &breaker{failing: map[string]int{}, last: map[string]string{}}
+}
+
+// open reports why DNS reads at provider stopped, or "".
+func (b *breaker) open(provider string) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.failing[provider] < maxFailing {
+		return ""
+	}
+	return fmt.Sprintf("not asked: %d zones in a row at this provider could not be read from their nameservers (the last: %s)", b.failing[provider], b.last[provider])
+}
+
+// done records whether a zone's nameservers answered (a difference counts as
+// an answer).
+func (b *breaker) done(provider string, answered bool, why string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if answered {
+		b.failing[provider] = 0
+		return
+	}
+	b.failing[provider]++
+	b.last[provider] = why
 }
 
 // read asks the nameservers that serve t's zone at its provider for every
@@ -34,6 +76,9 @@ type servedReader struct {
 // --nameserver), else the ones the provider assigned, never the delegation:
 // a zone moving to this provider may still be delegated to the old one.
 func (r servedReader) read(ctx context.Context, p providers.Served, t *Target) (*plan.Zone, string) {
+	if why := r.breaker.open(t.Provider); why != "" {
+		return nil, why
+	}
 	o := verify.Options{Resolver: r.dns.Resolver, Cache: r.cache, Limiter: r.limiter, QueryTimeout: servedQueryTimeout}
 	if r.dns.Nameservers != nil {
 		o.Nameservers = r.dns.Nameservers(t.Zone)
@@ -49,6 +94,7 @@ func (r servedReader) read(ctx context.Context, p providers.Served, t *Target) (
 		o.NameserverNames = names
 	}
 	observed, err := verify.ReadExact(ctx, t.Zone, OwnedKeys(t.Domains), o)
+	r.breaker.done(t.Provider, err == nil, fmt.Sprint(err))
 	if err != nil {
 		return nil, err.Error()
 	}

@@ -35,7 +35,9 @@ type Provider interface {
 // together than one at a time (listing an account's zones by page instead of
 // one lookup per zone). Callers pass every zone they are about to read; a
 // provider may do nothing. Errors are not fatal: zones not found here are looked
-// up one by one later, which reports any problem with the zone itself.
+// up one by one later, which reports any problem with the zone itself. A
+// provider may go on in the background after Prepare returns, as long as its
+// lookups of the zones passed wait for it.
 type Preparer interface {
 	Prepare(ctx context.Context, zones []string)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -57,6 +58,15 @@ func read(ctx context.Context, zone string, keys []rrset.Key, o Options, probe b
 		err error
 	}
 	got := make([][]answer, len(keys)) // [key][addr]
+	// An exact read fails as a whole on any failed question, so the first
+	// one stops the rest: a silent nameserver costs one timeout per zone.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	failed := func(err error) {
+		if probe && err != nil && !errors.Is(err, errNoRoute) {
+			cancel()
+		}
+	}
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, maxQueries)
 	for i, k := range keys {
@@ -67,6 +77,7 @@ func read(ctx context.Context, zone string, keys []rrset.Key, o Options, probe b
 				defer func() { <-sem }()
 				set, err := readOne(ctx, addr, k, o)
 				got[i][j] = answer{set, err}
+				failed(err)
 			})
 		}
 	}
@@ -80,7 +91,11 @@ func read(ctx context.Context, zone string, keys []rrset.Key, o Options, probe b
 			wg.Go(func() {
 				sem <- struct{}{}
 				defer func() { <-sem }()
-				probed[i*len(addrs)+j] = probeAbsent(ctx, addr, name, o)
+				p := probeAbsent(ctx, addr, name, o)
+				probed[i*len(addrs)+j] = p
+				if p != "" {
+					failed(errors.New(p))
+				}
 			})
 		}
 	}
@@ -98,7 +113,7 @@ func read(ctx context.Context, zone string, keys []rrset.Key, o Options, probe b
 		answered := 0
 		for j, a := range got[i] {
 			if a.err != nil {
-				if !errors.Is(a.err, errNoRoute) {
+				if !errors.Is(a.err, errNoRoute) && !errors.Is(a.err, context.Canceled) {
 					problems = append(problems, fmt.Sprintf("%s %s at %s: %v", k.Name, k.Type, addrs[j], a.err))
 				}
 				continue
@@ -149,13 +164,19 @@ func readOne(ctx context.Context, addr string, k rrset.Key, o Options) (rrset.RR
 		return rrset.RRset{}, fmt.Errorf("lame: answer without AA (the server is not authoritative for the zone, or the name is delegated elsewhere)")
 	}
 	set := rrset.RRset{Name: rrset.Absolute(k.Name, "."), Type: k.Type}
-	first := true
+	ttls := map[string]uint32{}
+	first, mixed := true, false
 	for _, rr := range r.Answer {
 		h := rr.Header()
 		if h.Rrtype != qtype || !strings.EqualFold(h.Name, set.Name) {
 			continue
 		}
-		set.Values = append(set.Values, rrValue(rr))
+		v := rrValue(rr)
+		set.Values = append(set.Values, v)
+		if t, ok := ttls[v]; !ok || h.Ttl < t {
+			ttls[v] = h.Ttl
+		}
+		mixed = mixed || (!first && h.Ttl != set.TTL)
 		if first || h.Ttl < set.TTL {
 			set.TTL = h.Ttl
 		}
@@ -163,6 +184,11 @@ func readOne(ctx context.Context, addr string, k rrset.Key, o Options) (rrset.RR
 	}
 	slices.Sort(set.Values)
 	set.Values = slices.Compact(set.Values)
+	if mixed {
+		// Served with a TTL per record (Cloudflare keeps one per record):
+		// keep each, so the records mailzone owns are judged by their own.
+		set.ValueTTLs = ttls
+	}
 	return set, nil
 }
 
@@ -197,7 +223,7 @@ func wildcardProbes(zone string, keys []rrset.Key) []string {
 func probeAbsent(ctx context.Context, addr, name string, o Options) string {
 	r, err := askAuth(ctx, o, addr, name, dns.TypeTXT)
 	switch {
-	case errors.Is(err, errNoRoute):
+	case errors.Is(err, errNoRoute), errors.Is(err, context.Canceled):
 		return ""
 	case err != nil:
 		return fmt.Sprintf("%s at %s: %v", name, addr, err)
@@ -215,7 +241,7 @@ func probeAbsent(ctx context.Context, addr, name string, o Options) string {
 
 // sameServed reports whether two answers hold the same records and TTL.
 func sameServed(a, b rrset.RRset) bool {
-	return slices.Equal(a.Values, b.Values) && (a.Empty() || a.TTL == b.TTL)
+	return slices.Equal(a.Values, b.Values) && (a.Empty() || a.TTL == b.TTL) && maps.Equal(a.ValueTTLs, b.ValueTTLs)
 }
 
 // served describes an answer for a message.

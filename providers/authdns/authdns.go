@@ -120,7 +120,8 @@ func (s *Server) Remove(zone string) {
 }
 
 // SetLag makes questions see each zone as it was d ago, as a nameserver that
-// has not yet picked up the latest writes.
+// has not yet picked up the latest writes. A zone published only once is
+// served as published.
 func (s *Server) SetLag(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -205,9 +206,12 @@ func (s *Server) visible(name string) (string, map[string][]dns.RR) {
 		}
 		best = parent
 	}
+	// The newest version at least lag old; while every version kept is
+	// newer (the lag grew), the oldest, which the server still has.
 	cut := s.now().Add(-s.lag)
-	var seen map[string][]dns.RR
-	for _, v := range s.zones[best] {
+	vs := s.zones[best]
+	seen := vs[0].names
+	for _, v := range vs {
 		if !v.at.After(cut) {
 			seen = v.names
 		}

@@ -170,6 +170,11 @@ func errorText(data []byte) (string, []int) {
 func (p *Provider) zoneID(ctx context.Context, zone string) (string, error) {
 	p.mu.Lock()
 	id, ok := p.zoneIDs[zone]
+	for !ok && p.pending[zone] > 0 {
+		// Prepare's listing is on its way to this zone.
+		p.listed.Wait()
+		id, ok = p.zoneIDs[zone]
+	}
 	p.mu.Unlock()
 	if ok {
 		return id, nil

@@ -90,6 +90,8 @@ type Provider struct {
 	mu       sync.Mutex
 	zoneIDs  map[string]string   // zone name (no trailing dot) -> id
 	assigned map[string][]string // zone name -> name_servers of the zone lookup
+	pending  map[string]int      // zone name -> Prepare listings still looking for it
+	listed   *sync.Cond          // on mu: a listing page arrived or a listing ended
 	listings map[string]*listing // zone name -> last listing read or written
 }
 
@@ -113,15 +115,18 @@ func New(o Options) (*Provider, error) {
 	if tc.Name == "" {
 		tc.Name = "cloudflare"
 	}
-	return &Provider{
+	p := &Provider{
 		token:     o.APIToken,
 		zoneToken: o.ZoneToken,
 		endpoint:  strings.TrimSuffix(ep, "/"),
 		client:    &http.Client{Transport: throttle.New(tc)},
 		zoneIDs:   map[string]string{},
 		assigned:  map[string][]string{},
+		pending:   map[string]int{},
 		listings:  map[string]*listing{},
-	}, nil
+	}
+	p.listed = sync.NewCond(&p.mu)
+	return p, nil
 }
 
 func open(cfg providers.Config) (providers.Provider, error) {

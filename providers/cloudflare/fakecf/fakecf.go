@@ -16,6 +16,8 @@
 package fakecf
 
 import (
+	"slices"
+
 	"github.com/miekg/dns"
 
 	"bytes"
@@ -281,6 +283,19 @@ func (s *Server) publish(z *Zone) {
 		rrs = append(rrs, rr)
 	}
 	s.front.Publish(z.Name, rrs)
+}
+
+// DeleteRecord removes the record with id from the zone called zone
+// directly, as if deleted in the dashboard.
+func (s *Server) DeleteRecord(zone, id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	z := s.zoneByName(zone)
+	if z == nil {
+		panic("fakecf: no zone " + zone)
+	}
+	s.records[z.ID] = slices.DeleteFunc(s.records[z.ID], func(r *Record) bool { return r.ID == id })
+	s.publish(z)
 }
 
 // Records returns a copy of the records of the zone called zone.
@@ -600,6 +615,16 @@ func (s *Server) listZones(q url.Values) reply {
 		if name := q.Get("name"); name == "" || strings.EqualFold(strings.TrimSuffix(name, "."), z.Name) {
 			match = append(match, z)
 		}
+	}
+	switch q.Get("order") {
+	case "":
+	case "name":
+		slices.SortStableFunc(match, func(a, b *Zone) int { return strings.Compare(a.Name, b.Name) })
+		if q.Get("direction") == "desc" {
+			slices.Reverse(match)
+		}
+	default:
+		return fail(http.StatusBadRequest, 1019, "Invalid value for order: "+q.Get("order"))
 	}
 	from, to, info, e := page(q, len(match), 20, 50)
 	if e != nil {

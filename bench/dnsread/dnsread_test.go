@@ -1,0 +1,148 @@
+// Package dnsread measures plans of Cloudflare fleets read through the
+// account's nameservers: the nightly drift check of an MSP, at the real client
+// limits (4 API requests a second, burst 20), against the Cloudflare fake with
+// its authoritative DNS front. It prints figures and asserts none.
+package dnsread
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mailzone/mailzone/providers/cloudflare/fakecf"
+)
+
+// TestCloudflareFleet runs, through the binary:
+//  1. apply of N customer zones (at a raised rate, to set the fleet up);
+//  2. a no-op plan at the real limits, read through DNS;
+//  3. a plan after 1% of the zones drifted in the dashboard.
+//
+// For each plan it prints the wall time, the API requests by kind, the DNS
+// questions and how many zones were read each way.
+//
+//	DNSREAD_BENCH=1 DNSREAD_N=10000 go test ./bench/dnsread -run TestCloudflareFleet -v -count=1 -timeout 30m
+func TestCloudflareFleet(t *testing.T) {
+	if os.Getenv("DNSREAD_BENCH") == "" {
+		t.Skip("a measurement: set DNSREAD_BENCH=1 to run")
+	}
+	n := 1000
+	if v, err := strconv.Atoi(os.Getenv("DNSREAD_N")); err == nil && v > 0 {
+		n = v
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "mailzone")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/mailzone/mailzone/cmd/mailzone").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	cf := fakecf.New(t)
+	zones := make([]string, n)
+	words := []string{"contoso", "fabrikam", "northwind", "tailspin", "wingtip", "woodgrove", "litware", "proseware", "adatum", "fourthcoffee"}
+	for i := range zones {
+		zones[i] = fmt.Sprintf("%s-%05d.com", words[i%len(words)], i)
+		cf.AddZone(zones[i])
+		cf.AddRecord(zones[i], fakecf.Record{Name: zones[i], Type: "A", Content: "203.0.113.10", TTL: 1})
+		cf.AddRecord(zones[i], fakecf.Record{Name: zones[i], Type: "TXT", Content: `"google-site-verification=4ac9Xq1vT0mOlY7fz3lK"`, TTL: 1})
+	}
+	front := cf.StartDNS(t, "127.0.0.1:0")
+	config := func(rate string) string {
+		var b strings.Builder
+		fmt.Fprintf(&b, "version: 1\nproviders:\n  cf: {type: cloudflare, api_token: \"${CF_TOKEN}\", endpoint: %q%s}\n", cf.URL(), rate)
+		fmt.Fprintf(&b, "defaults: {provider: cf, ttl: 3600, verify: {nameservers: [%q]}, safety: {max_change_percent: 100}}\n", front.Addr)
+		b.WriteString("profiles:\n  m365:\n    mx: inbound.mailgate.example.net\n    spf: {include: [_spf.mailgate.example.net, spf.protection.outlook.com]}\n    dmarc: {policy: reject, rua: [\"mailto:dmarc-reports@mailgate.example.net\"]}\ndomains:\n")
+		for _, z := range zones {
+			tenant := strings.ReplaceAll(strings.TrimSuffix(z, ".com"), "-", "")
+			dashed := strings.ReplaceAll(z, ".", "-")
+			fmt.Fprintf(&b, "  %s: {profile: m365, dkim: {selector1: {cname: selector1-%s._domainkey.%s.onmicrosoft.com}, selector2: {cname: selector2-%s._domainkey.%s.onmicrosoft.com}}}\n", z, dashed, tenant, dashed, tenant)
+		}
+		path := filepath.Join(dir, "mailzone"+strings.TrimSpace(strings.NewReplacer(",", "", ":", "", " ", "", "\"", "").Replace(rate))+".yaml")
+		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	fast, real := config(`, rate: "2000"`), config("")
+	env := append(os.Environ(), "CF_TOKEN="+fakecf.Token)
+	var rss int64 // peak RSS of the last run, KiB
+	mz := func(args ...string) (int, []byte, time.Duration) {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = env
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		start := time.Now()
+		err := cmd.Run()
+		took := time.Since(start)
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			rss = ru.Maxrss
+		}
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if code != 0 && code != 2 {
+			t.Fatalf("mailzone %v: exit %d\n%s", args[:2], code, errb.String())
+		}
+		return code, out.Bytes(), took
+	}
+	start := time.Now()
+	mz("apply", "--offline", "--yes", "--no-verify", "--parallel", "64", "-c", fast)
+	t.Logf("setup: applied %d zones in %v", n, time.Since(start).Round(time.Millisecond))
+
+	measure := func(what string, args ...string) {
+		cf.ResetLog()
+		q0 := front.Queries.Load()
+		code, out, took := mz(append([]string{"plan", "--offline", "--detailed-exitcode", "--format", "json", "-c", real}, args...)...)
+		var p struct {
+			Zones []struct {
+				ReadVia string            `json:"read_via"`
+				Changes []json.RawMessage `json:"changes"`
+			} `json:"zones"`
+		}
+		if err := json.Unmarshal(out, &p); err != nil {
+			t.Fatal(err)
+		}
+		via := map[string]int{}
+		changed := 0
+		for _, z := range p.Zones {
+			via[z.ReadVia]++
+			if len(z.Changes) > 0 {
+				changed++
+			}
+		}
+		kinds := map[string]int{}
+		for _, r := range cf.Log() {
+			switch {
+			case r.Path == "/zones":
+				kinds["zone listing"]++
+			case strings.HasSuffix(r.Path, "/dns_records"):
+				kinds["record listing"]++
+			default:
+				kinds[r.Method+" other"]++
+			}
+		}
+		t.Logf("%s: %d zones in %v (exit %d, peak RSS %d MB): %d API requests %v, %d DNS questions; read from DNS %d, through the API %d; %d zone(s) with changes",
+			what, n, took.Round(time.Millisecond), code, rss/1024, len(cf.Log()), kinds, front.Queries.Load()-q0, via["dns"], via["api"]+via[""], changed)
+	}
+	measure("no-op plan, --read dns")
+
+	drift := n / 100
+	for i := 0; i < drift; i++ {
+		z := zones[i*100+37%100]
+		for _, r := range cf.Records(z) {
+			if r.Name == "_dmarc."+z {
+				cf.DeleteRecord(z, r.ID)
+			}
+		}
+		cf.AddRecord(z, fakecf.Record{Name: "_dmarc." + z, Type: "TXT", Content: `"v=DMARC1; p=none"`, TTL: 1})
+	}
+	measure(fmt.Sprintf("plan after %d zone(s) drifted, --read dns", drift))
+}

@@ -1,0 +1,307 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mailzone/mailzone/providers/authdns"
+	"github.com/mailzone/mailzone/providers/cloudflare/fakecf"
+)
+
+// customers are the MSP's Cloudflare customers in the read-through-DNS tests.
+var customers = []string{
+	"contoso.com", "fabrikam.com", "northwindtraders.com", "adventure-works.com",
+	"tailspintoys.com", "wingtiptoys.com", "woodgrovebank.com", "litwareinc.com",
+	"proseware.com", "fourthcoffee.com", "alpineskihouse.com", "margiestravel.com",
+}
+
+// cfFleet is a Cloudflare account holding the customers' zones as their
+// owners left them (a website, a dashboard-made verification TXT with TTL
+// auto), with its nameservers on front, and a configuration for it.
+type cfFleet struct {
+	cf    *fakecf.Server
+	front *authdns.Server
+	cfg   string
+	dir   string
+	vars  map[string]string
+}
+
+func newCFFleet(t *testing.T, frontAddr, resolver string) *cfFleet {
+	t.Helper()
+	f := &cfFleet{cf: fakecf.New(t), dir: t.TempDir(), vars: map[string]string{"CF_TOKEN": fakecf.Token}}
+	for i, z := range customers {
+		f.cf.AddZone(z)
+		f.cf.AddRecord(z, fakecf.Record{Name: z, Type: "A", Content: fmt.Sprintf("203.0.113.%d", 10+i), TTL: 1})
+		f.cf.AddRecord(z, fakecf.Record{Name: "www." + z, Type: "CNAME", Content: z, TTL: 1})
+		f.cf.AddRecord(z, fakecf.Record{Name: z, Type: "TXT", Content: `"google-site-verification=4ac9Xq1vT0mOlY7fz3lK` + fmt.Sprint(i) + `"`, TTL: 1})
+	}
+	f.front = f.cf.StartDNS(t, frontAddr)
+	verify := fmt.Sprintf("\n  verify: {nameservers: [%q]}", f.front.Addr)
+	if resolver != "" {
+		verify = fmt.Sprintf("\n  resolver: %q", resolver)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `# The MSP's Cloudflare customers: one policy, DKIM delegated to Microsoft 365.
+version: 1
+providers:
+  cf: {type: cloudflare, api_token: "${CF_TOKEN}", endpoint: %q, rate: "200"}
+defaults:
+  provider: cf
+  ttl: 3600%s
+profiles:
+  m365: &m365
+    mx: inbound.mailgate.example.net
+    spf: {include: [_spf.mailgate.example.net, spf.protection.outlook.com]}
+    dmarc: {policy: reject, rua: ["mailto:dmarc-reports@mailgate.example.net"]}
+domains:
+`, f.cf.URL(), verify)
+	for _, z := range customers {
+		tenant := strings.ReplaceAll(strings.TrimSuffix(z, ".com"), "-", "")
+		dashed := strings.ReplaceAll(z, ".", "-")
+		fmt.Fprintf(&b, "  %s:\n    profile: m365\n    dkim:\n      selector1: {cname: selector1-%s._domainkey.%s.onmicrosoft.com}\n      selector2: {cname: selector2-%s._domainkey.%s.onmicrosoft.com}\n", z, dashed, tenant, dashed, tenant)
+	}
+	f.cfg = filepath.Join(f.dir, "mailzone.yaml")
+	writeFile(t, f.cfg, b.String())
+	return f
+}
+
+// plan runs plan --format json through the binary and returns the exit code,
+// the plan, and the API requests it made.
+func (f *cfFleet) plan(t *testing.T, extra ...string) (int, planJSON, []fakecf.Request) {
+	t.Helper()
+	f.cf.ResetLog()
+	r := run(t, f.dir, f.vars, append([]string{"plan", "--offline", "--detailed-exitcode", "--format", "json", "-c", f.cfg}, extra...)...)
+	if r.code != 0 && r.code != 2 {
+		t.Fatalf("plan: %s", r)
+	}
+	var p planJSON
+	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil {
+		t.Fatalf("plan JSON: %v\n%s", err, r)
+	}
+	return r.code, p, f.cf.Log()
+}
+
+type planJSON struct {
+	Zones []struct {
+		Zone     string            `json:"zone"`
+		ReadVia  string            `json:"read_via"`
+		ReadNote string            `json:"read_note"`
+		Error    string            `json:"error"`
+		Changes  []json.RawMessage `json:"changes"`
+	} `json:"zones"`
+}
+
+// via returns the zones read each way, and those with changes.
+func (p planJSON) via() (dns, api, changed []string) {
+	for _, z := range p.Zones {
+		switch z.ReadVia {
+		case "dns":
+			dns = append(dns, z.Zone)
+		default:
+			api = append(api, z.Zone)
+		}
+		if len(z.Changes) > 0 {
+			changed = append(changed, z.Zone)
+		}
+	}
+	return
+}
+
+// listed returns the zones whose records were listed through the API.
+func (f *cfFleet) listed(log []fakecf.Request) []string {
+	ids := map[string]string{}
+	for _, z := range customers {
+		for _, r := range f.cf.Records(z) {
+			ids[r.ZoneID] = z
+		}
+	}
+	var out []string
+	for _, r := range log {
+		parts := strings.Split(strings.Trim(r.Path, "/"), "/")
+		if r.Method == "GET" && len(parts) == 3 && parts[2] == "dns_records" {
+			out = append(out, ids[parts[1]])
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// setDMARC changes a zone's DMARC record as someone in the dashboard would.
+func (f *cfFleet) setDMARC(t *testing.T, zone, value string) {
+	t.Helper()
+	for _, r := range f.cf.Records(zone) {
+		if r.Name == "_dmarc."+zone {
+			f.cf.DeleteRecord(zone, r.ID)
+		}
+	}
+	if value != "" {
+		f.cf.AddRecord(zone, fakecf.Record{Name: "_dmarc." + zone, Type: "TXT", Content: `"` + value + `"`, TTL: 3600})
+	}
+}
+
+// TestReadThroughDNS is the MSP's nightly drift check of a Cloudflare
+// account: after the fleet is applied, a no-op plan reads every zone from
+// the account's nameservers and lists none through the API; a zone changed
+// in the dashboard is listed, and only it; and whatever the nameservers do
+// (lag behind the API, answer without AA, time out, answer from a wildcard)
+// the plan is exactly the plan --read api makes.
+func TestReadThroughDNS(t *testing.T) {
+	f := newCFFleet(t, "127.0.0.1:0", "")
+	if r := run(t, f.dir, f.vars, "apply", "--offline", "--yes", "--no-verify", "-c", f.cfg); r.code != 0 {
+		t.Fatalf("first apply: %s", r)
+	}
+
+	// The no-op plan: no record listing, every zone read from DNS.
+	code, p, log := f.plan(t)
+	dns, api, changed := p.via()
+	if code != 0 || len(dns) != len(customers) || len(api) != 0 || len(changed) != 0 {
+		t.Fatalf("no-op plan: exit %d, dns %v, api %v, changed %v", code, dns, api, changed)
+	}
+	if l := f.listed(log); len(l) != 0 {
+		t.Errorf("no-op plan listed %v through the API", l)
+	}
+	t.Logf("no-op plan of %d zones: %d API request(s), %d DNS question(s) so far", len(customers), len(log), f.front.Queries.Load())
+
+	// Drift in the dashboard: exactly the drifted zones are listed.
+	f.setDMARC(t, "northwindtraders.com", "v=DMARC1; p=none")
+	f.setDMARC(t, "margiestravel.com", "")
+	code, p, log = f.plan(t)
+	_, api, changed = p.via()
+	want := []string{"margiestravel.com", "northwindtraders.com"}
+	if code != 2 || !slices.Equal(changed, want) || !slices.Equal(api, want) || !slices.Equal(f.listed(log), want) {
+		t.Fatalf("drift: exit %d, changed %v, read through the API %v, listed %v; want %v", code, changed, api, f.listed(log), want)
+	}
+	// The plan equals the one read through the API.
+	_, apiPlan, _ := f.plan(t, "--read", "api")
+	if got, want := changesOf(p), changesOf(apiPlan); got != want {
+		t.Errorf("the DNS-first plan differs from --read api:\n%s\n---\n%s", got, want)
+	}
+
+	// Apply while the nameservers lag 30 s behind the API: the plan right
+	// after sees the old records in DNS, lists those zones, and is empty.
+	f.front.SetLag(30 * time.Second)
+	if r := run(t, f.dir, f.vars, "apply", "--offline", "--yes", "--no-verify", "-c", f.cfg); r.code != 0 {
+		t.Fatalf("apply: %s", r)
+	}
+	code, p, log = f.plan(t)
+	_, api, changed = p.via()
+	if code != 0 || len(changed) != 0 || !slices.Equal(api, want) || !slices.Equal(f.listed(log), want) {
+		t.Fatalf("plan while DNS lags: exit %d, changed %v, read through the API %v; want %v", code, changed, api, want)
+	}
+	for _, z := range p.Zones {
+		if z.ReadVia == "api" && !strings.Contains(z.ReadNote, "differ") {
+			t.Errorf("%s: read note %q", z.Zone, z.ReadNote)
+		}
+	}
+
+	// The window the README documents: a dashboard change not yet served
+	// is not seen by this plan, and is by the next one once served.
+	f.setDMARC(t, "fabrikam.com", "v=DMARC1; p=none")
+	if code, _, _ = f.plan(t); code != 0 {
+		t.Errorf("a change not yet served was seen: exit %d", code)
+	}
+	f.front.SetLag(0)
+	code, p, _ = f.plan(t)
+	if _, _, changed = p.via(); code != 2 || !slices.Equal(changed, []string{"fabrikam.com"}) {
+		t.Errorf("once served, the change is seen: exit %d, changed %v", code, changed)
+	}
+	f.setDMARC(t, "fabrikam.com", "v=DMARC1; p=reject; rua=mailto:dmarc-reports@mailgate.example.net")
+
+	// Nameservers without AA, or silent: every zone is listed, and the
+	// plan is still exact.
+	for _, fault := range []struct {
+		name string
+		set  func(bool)
+		note string
+	}{
+		{"without AA", f.front.SetNoAA, "AA"},
+		{"timing out", f.front.SetSilent, "timeout"},
+	} {
+		fault.set(true)
+		f.setDMARC(t, "woodgrovebank.com", "v=DMARC1; p=quarantine")
+		code, p, log = f.plan(t)
+		fault.set(false)
+		_, api, changed = p.via()
+		if code != 2 || len(api) != len(customers) || !slices.Equal(changed, []string{"woodgrovebank.com"}) || len(f.listed(log)) != len(customers) {
+			t.Errorf("nameservers %s: exit %d, read through the API %d, changed %v", fault.name, code, len(api), changed)
+		}
+		if !strings.Contains(p.Zones[0].ReadNote, fault.note) {
+			t.Errorf("nameservers %s: read note %q does not say %q", fault.name, p.Zones[0].ReadNote, fault.note)
+		}
+		f.setDMARC(t, "woodgrovebank.com", "v=DMARC1; p=reject; rua=mailto:dmarc-reports@mailgate.example.net")
+	}
+
+	// A wildcard TXT whose value equals the DMARC record that is missing:
+	// DNS would answer the desired value for _dmarc; the probe sees the
+	// wildcard, so the zone is listed and the create is planned.
+	dmarc := "v=DMARC1; p=reject; rua=mailto:dmarc-reports@mailgate.example.net"
+	f.setDMARC(t, "litwareinc.com", "")
+	f.cf.AddRecord("litwareinc.com", fakecf.Record{Name: "*.litwareinc.com", Type: "TXT", Content: `"` + dmarc + `"`, TTL: 3600})
+	code, p, _ = f.plan(t)
+	_, api, changed = p.via()
+	if code != 2 || !slices.Equal(changed, []string{"litwareinc.com"}) || !slices.Equal(api, []string{"litwareinc.com"}) {
+		t.Fatalf("wildcard: exit %d, changed %v, read through the API %v", code, changed, api)
+	}
+
+	// --read api asks no nameserver.
+	before := f.front.Queries.Load()
+	_, p, _ = f.plan(t, "--read", "api")
+	if n := f.front.Queries.Load() - before; n != 0 {
+		t.Errorf("--read api asked %d DNS question(s)", n)
+	}
+	for _, z := range p.Zones {
+		if z.ReadVia != "" {
+			t.Errorf("--read api: %s read_via %q", z.Zone, z.ReadVia)
+		}
+	}
+}
+
+// TestReadThroughAssignedNameservers reads zones from the nameservers
+// Cloudflare assigned (name_servers in the zone listing), found through the
+// resolver, not from the delegation: here the resolver knows no delegation
+// at all. It needs port 53 on a loopback address.
+func TestReadThroughAssignedNameservers(t *testing.T) {
+	const ip = "127.0.0.71"
+	if l, err := net.ListenPacket("udp", ip+":53"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("port 53 on %s: %v", ip, err)
+		}
+		t.Skipf("port 53 on %s: %v", ip, err)
+	} else {
+		l.Close()
+	}
+	f := newCFFleet(t, ip+":53", ip+":53")
+	f.front.AddHost("ada.ns.cloudflare.com", net.ParseIP(ip))
+	f.front.AddHost("bob.ns.cloudflare.com", net.ParseIP(ip))
+	if r := run(t, f.dir, f.vars, "apply", "--offline", "--yes", "--no-verify", "-c", f.cfg); r.code != 0 {
+		t.Fatalf("apply: %s", r)
+	}
+	code, p, log := f.plan(t)
+	dns, _, _ := p.via()
+	if code != 0 || len(dns) != len(customers) || len(f.listed(log)) != 0 {
+		t.Fatalf("no-op plan through the assigned nameservers: exit %d, read from DNS %v, listed %v", code, dns, f.listed(log))
+	}
+	for _, r := range log {
+		if r.Path != "/zones" {
+			t.Errorf("request other than the zone listing: %s", r)
+		}
+	}
+}
+
+// changesOf renders a plan's changes for comparison.
+func changesOf(p planJSON) string {
+	var b strings.Builder
+	for _, z := range p.Zones {
+		for _, c := range z.Changes {
+			fmt.Fprintf(&b, "%s %s\n", z.Zone, c)
+		}
+	}
+	return b.String()
+}
