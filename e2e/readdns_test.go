@@ -13,6 +13,7 @@ import (
 
 	"github.com/mailzone/mailzone/providers/authdns"
 	"github.com/mailzone/mailzone/providers/cloudflare/fakecf"
+	"github.com/mailzone/mailzone/providers/route53/fakeroute53"
 )
 
 // customers are the MSP's Cloudflare customers in the read-through-DNS tests.
@@ -304,4 +305,106 @@ func changesOf(p planJSON) string {
 		}
 	}
 	return b.String()
+}
+
+// TestReadThroughDNSRoute53 is the drift check of a Route 53 account whose
+// customer zones share a reusable (white-label) delegation set: the plan
+// learns the set's nameservers from two listings, reads every zone in it
+// from them, and lists through the API only the zones that drifted and the
+// zone outside the set. It needs port 53 on a loopback address, where the
+// set's nameserver names resolve.
+func TestReadThroughDNSRoute53(t *testing.T) {
+	const ip = "127.0.0.72"
+	if l, err := net.ListenPacket("udp", ip+":53"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("port 53 on %s: %v", ip, err)
+		}
+		t.Skipf("port 53 on %s: %v", ip, err)
+	} else {
+		l.Close()
+	}
+	r53 := fakeroute53.Start(t)
+	set := r53.AddDelegationSet("ns1.mailgate-dns.net", "ns2.mailgate-dns.net", "ns3.mailgate-dns.org", "ns4.mailgate-dns.co.uk")
+	var zones []string
+	for i := 0; i < 60; i++ {
+		z := fmt.Sprintf("%s%02d.com", customers[i%len(customers)][:strings.Index(customers[i%len(customers)], ".")], i)
+		zones = append(zones, z)
+		id := r53.AddZoneInSet(z, set)
+		r53.SetRRset(id, z, "A", 300, "203.0.113.10")
+		r53.SetRRset(id, z, "TXT", 300, `"google-site-verification=4ac9Xq1vT0mOlY7fz3lK"`)
+	}
+	outside := "proseware-legacy.com" // created before the MSP used a delegation set
+	r53.AddZone(outside)
+	zones = append(zones, outside)
+	front := r53.StartDNS(t, ip+":53")
+	for _, ns := range []string{"ns1.mailgate-dns.net", "ns2.mailgate-dns.net", "ns3.mailgate-dns.org", "ns4.mailgate-dns.co.uk"} {
+		front.AddHost(ns, net.ParseIP(ip))
+	}
+	dir := t.TempDir()
+	var b strings.Builder
+	fmt.Fprintf(&b, `version: 1
+providers:
+  aws: {type: route53, region: us-east-1, access_key_id: "${AWS_KEY}", secret_access_key: "${AWS_SECRET}", endpoint: %q, rate: "500"}
+defaults:
+  provider: aws
+  ttl: 3600
+  resolver: "%s:53"
+profiles:
+  std: {mx: inbound.mailgate.example.net, spf: {include: [_spf.mailgate.example.net]}, dmarc: {policy: reject}}
+domains:
+`, r53.URL(), ip)
+	for _, z := range zones {
+		fmt.Fprintf(&b, "  %s: {profile: std}\n", z)
+	}
+	cfg := filepath.Join(dir, "mailzone.yaml")
+	writeFile(t, cfg, b.String())
+	vars := map[string]string{"AWS_KEY": "AKIDEXAMPLE", "AWS_SECRET": awsSecret}
+	if r := run(t, dir, vars, "apply", "--offline", "--yes", "--no-verify", "-c", cfg); r.code != 0 {
+		t.Fatalf("apply: %s", r)
+	}
+	plan := func() (int, planJSON, map[string]int) {
+		r53.ResetLog()
+		r := run(t, dir, vars, "plan", "--offline", "--detailed-exitcode", "--format", "json", "-c", cfg)
+		var p planJSON
+		if err := json.Unmarshal([]byte(r.stdout), &p); err != nil {
+			t.Fatalf("plan: %v\n%s", err, r)
+		}
+		actions := map[string]int{}
+		for _, q := range r53.Requests() {
+			actions[q.Action]++
+		}
+		return r.code, p, actions
+	}
+	code, p, actions := plan()
+	dnsRead, apiRead, changed := p.via()
+	if code != 0 || len(dnsRead) != 60 || !slices.Equal(apiRead, []string{outside}) || len(changed) != 0 || actions["ListResourceRecordSets"] != 1 {
+		t.Fatalf("no-op plan: exit %d, from DNS %d, through the API %v, changed %v, requests %v", code, len(dnsRead), apiRead, changed, actions)
+	}
+	t.Logf("no-op plan of %d zones: requests %v", len(zones), actions)
+
+	// Two zones drift; exactly they (and the zone outside the set) are listed.
+	for _, z := range []string{zones[7], zones[42]} {
+		zid := hostedZoneID(t, r53, z)
+		r53.SetRRset(zid, "_dmarc."+z, "TXT", 3600, `"v=DMARC1; p=none"`)
+	}
+	code, p, actions = plan()
+	_, apiRead, changed = p.via()
+	want := []string{zones[42], zones[7]}
+	slices.Sort(want)
+	if code != 2 || !slices.Equal(changed, want) || len(apiRead) != 3 || actions["ListResourceRecordSets"] != 3 {
+		t.Fatalf("drift: exit %d, changed %v (want %v), through the API %v, requests %v", code, changed, want, apiRead, actions)
+	}
+}
+
+// hostedZoneID finds the id of the hosted zone called zone in the fake.
+func hostedZoneID(t *testing.T, r53 *fakeroute53.Server, zone string) string {
+	t.Helper()
+	for i := 1; i < 1000; i++ {
+		id := fmt.Sprintf("Z%014d", i)
+		if _, ok := r53.Lookup(id, zone, "SOA"); ok {
+			return id
+		}
+	}
+	t.Fatalf("no hosted zone %s", zone)
+	return ""
 }

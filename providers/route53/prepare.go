@@ -21,6 +21,7 @@ func (p *Provider) Prepare(ctx context.Context, zones []string) {
 	}
 	want := map[string]bool{}
 	p.mu.Lock()
+	p.fleetSize = len(zones)
 	for _, z := range zones {
 		z = normZone(z)
 		if _, ok := p.zoneIDs[z]; !ok {

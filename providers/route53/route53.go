@@ -135,8 +135,14 @@ type Provider struct {
 	client *r53.Client
 
 	mu      sync.Mutex
-	zoneIDs map[string]string            // zone name → hosted zone id
-	read    map[string]map[rrset.Key]raw // zone name → RRsets as last read
+	zoneIDs map[string]string // zone name → hosted zone id
+	// fleetSize is how many zones the last Prepare was given.
+	fleetSize int
+	// sets maps hosted zone ids to the nameservers of their reusable
+	// delegation set, listed once (setsOnce).
+	sets     map[string][]string
+	setsOnce sync.Once
+	read     map[string]map[rrset.Key]raw // zone name → RRsets as last read
 }
 
 // raw is one RRset as Route 53 returned it, kept so that a DELETE can name its

@@ -24,6 +24,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mailzone/mailzone/providers/authdns"
 )
 
 // Failure is an injected fault, answered instead of (or after) handling a request.
@@ -106,6 +108,7 @@ type ChangeBatch struct {
 
 type zone struct {
 	id, name, callerRef string
+	setID               string // reusable delegation set, if any
 	nameServers         []string
 	sets                map[setKey]RRset
 }
@@ -135,6 +138,8 @@ type Server struct {
 	faults  []*fault
 	latency time.Duration
 	seq     int
+	sets    []*delegationSet // reusable delegation sets, in creation order
+	front   *authdns.Server  // the nameservers, once StartDNS ran
 
 	ts *httptest.Server
 }
@@ -183,6 +188,7 @@ func (s *Server) AddZone(name string) string {
 		Values: []string{ns[0] + " awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400"}}
 	s.zones[id] = z
 	s.order = append(s.order, id)
+	s.publish(z)
 	return id
 }
 
@@ -199,9 +205,10 @@ func (s *Server) SetRRset(id, name, typ string, ttl int64, values ...string) {
 	k := setKey{canonicalName(name), strings.ToUpper(typ)}
 	if len(values) == 0 {
 		delete(z.sets, k)
-		return
+	} else {
+		z.sets[k] = RRset{Name: k.name, Type: k.typ, TTL: ttl, Values: append([]string(nil), values...)}
 	}
-	z.sets[k] = RRset{Name: k.name, Type: k.typ, TTL: ttl, Values: append([]string(nil), values...)}
+	s.publish(z)
 }
 
 // Zone returns every set in zone id, in Route 53 order.

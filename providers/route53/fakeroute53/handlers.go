@@ -33,6 +33,8 @@ func route(method, path string) (action, id string) {
 		return "ListResourceRecordSets", parts[1]
 	case method == http.MethodPost && len(parts) == 3 && parts[0] == "hostedzone" && parts[2] == "rrset":
 		return "ChangeResourceRecordSets", parts[1]
+	case method == http.MethodGet && len(parts) == 1 && parts[0] == "delegationset":
+		return "ListReusableDelegationSets", ""
 	case method == http.MethodGet && len(parts) == 2 && parts[0] == "change":
 		return "GetChange", parts[1]
 	}
@@ -153,6 +155,8 @@ func (s *Server) dispatch(action, id string, q url.Values, body []byte) answer {
 		return s.listZonesByName(q)
 	case "GetChange":
 		return s.getChange(id)
+	case "ListReusableDelegationSets":
+		return s.listDelegationSets(q)
 	case "":
 		return apiError(http.StatusNotFound, "UnknownOperationException", "The requested operation is not served by fakeroute53")
 	}
@@ -166,7 +170,9 @@ func (s *Server) dispatch(action, id string, q url.Values, body []byte) answer {
 	case "ListResourceRecordSets":
 		return s.listRRsets(z, q)
 	default:
-		return s.changeRRsets(z, body)
+		a := s.changeRRsets(z, body)
+		s.publish(z)
+		return a
 	}
 }
 
@@ -192,19 +198,26 @@ func (s *Server) listZones(q url.Values) answer {
 		return apiError(http.StatusBadRequest, "InvalidInput", "Invalid maxitems")
 	}
 	resp := &xListZonesResponse{Marker: q.Get("marker"), MaxItems: limit}
+	order := s.order
+	if set := q.Get("delegationsetid"); set != "" {
+		if !slices.ContainsFunc(s.sets, func(d *delegationSet) bool { return d.id == set }) {
+			return apiError(http.StatusBadRequest, "NoSuchDelegationSet", "A reusable delegation set with the specified ID does not exist: "+set)
+		}
+		order = slices.DeleteFunc(slices.Clone(order), func(id string) bool { return s.zones[id].setID != set })
+	}
 	start := 0
 	if m := q.Get("marker"); m != "" {
-		start = slices.Index(s.order, m)
+		start = slices.Index(order, m)
 		if start < 0 {
 			return apiError(http.StatusBadRequest, "InvalidInput", "Invalid marker "+m)
 		}
 	}
-	for i := start; i < len(s.order); i++ {
+	for i := start; i < len(order); i++ {
 		if len(resp.HostedZones) == limit {
-			resp.IsTruncated, resp.NextMarker = true, s.order[i]
+			resp.IsTruncated, resp.NextMarker = true, order[i]
 			break
 		}
-		resp.HostedZones = append(resp.HostedZones, s.xzone(s.zones[s.order[i]]))
+		resp.HostedZones = append(resp.HostedZones, s.xzone(s.zones[order[i]]))
 	}
 	return answer{http.StatusOK, resp}
 }

@@ -108,3 +108,18 @@ type xErrorResponse struct {
 	} `xml:"Error"`
 	RequestID string `xml:"RequestId"`
 }
+
+type xDelegationSet struct {
+	ID              string   `xml:"Id"`
+	CallerReference string   `xml:"CallerReference"`
+	NameServers     []string `xml:"NameServers>NameServer"`
+}
+
+type xListSetsResponse struct {
+	XMLName     xml.Name         `xml:"https://route53.amazonaws.com/doc/2013-04-01/ ListReusableDelegationSetsResponse"`
+	Sets        []xDelegationSet `xml:"DelegationSets>DelegationSet"`
+	Marker      string           `xml:"Marker"`
+	IsTruncated bool             `xml:"IsTruncated"`
+	NextMarker  string           `xml:"NextMarker,omitempty"`
+	MaxItems    int              `xml:"MaxItems"`
+}
