@@ -175,7 +175,7 @@ func TestZoneDiscoveryChoosesTheCheaperWay(t *testing.T) {
 	cf := fakecf.New(t)
 	path, ds := fleetConfig(t, 3, fmt.Sprintf("{type: cloudflare, api_token: \"${T}\", endpoint: %q, rate: \"1000\"}", cf.URL()))
 	for i := 0; i < 600; i++ {
-		cf.AddZone(fmt.Sprintf("other%04d.example", i))
+		cf.AddZone(fmt.Sprintf("a-other%04d.example", i)) // listed before the fleet's zones, by name
 	}
 	for _, d := range ds {
 		cf.AddZone(d.Name)

@@ -87,8 +87,13 @@ func Markdown(w io.Writer, p *Plan, o MarkdownOptions) error {
 	default:
 		summary = "**Plan:** " + Summary(c) + ".\n"
 	}
-	// Reserve room for the summary and the closing note, which come later.
-	d.reserve = len(summary) + 400
+	// The zones shown unchanged by their nameservers, said once near the end.
+	dnsNote := ""
+	if n, _ := p.ReadThroughDNS(); n > 0 {
+		dnsNote = fmt.Sprintf("\n_%d zone(s) %s._\n", n, ReadDNSNote)
+	}
+	// Reserve room for the summary and the closing notes, which come later.
+	d.reserve = len(summary) + 400 + len(dnsNote)
 
 	if p.Partial() || len(o.Errors) > 0 {
 		d.must("**Errors: not planned**\n\n")
@@ -186,9 +191,8 @@ func Markdown(w io.Writer, p *Plan, o MarkdownOptions) error {
 		}
 		d.add("\n_Read name by name from their nameservers, so DKIM selectors the configuration does not declare are unknown: " + strings.Join(unlisted, ", ") + "._\n")
 	}
-	if n, _ := p.ReadThroughDNS(); n > 0 {
-		d.add(fmt.Sprintf("\n_%d zone(s) %s._\n", n, ReadDNSNote))
-	}
+	d.reserve -= len(dnsNote)
+	d.must(dnsNote)
 	if len(o.Warnings) > 0 && d.add(fmt.Sprintf("\n**Warnings (%d)**\n\n", len(o.Warnings))) {
 		var items []string
 		for _, warn := range o.Warnings {

@@ -191,6 +191,9 @@ func samplePlan(t *testing.T) *Plan {
 	}))
 	// Read name by name, as a manual provider reads the customer's DNS.
 	p.Zones[1].Unlisted = true
+	// Shown unchanged by its provider's nameservers, so not listed.
+	p.Zones = append(p.Zones, &Zone{Zone: "fabrikam.example", Provider: "cf", Domains: []string{"fabrikam.example"},
+		Changes: []Change{}, Read: []Fingerprint{}, ReadVia: ReadDNS})
 	p.Zones = append(p.Zones, &Zone{Zone: "broken.example", Provider: "p", Domains: []string{"broken.example"},
 		Changes: []Change{}, Read: []Fingerprint{}, Error: "GET /zones: 403 Forbidden"})
 	return p

@@ -241,16 +241,35 @@ func QuoteTXT(text string) string {
 func Fingerprint(sets ...RRset) string {
 	lines := make([]string, 0, len(sets))
 	for _, s := range sets {
-		line := fmt.Sprintf("%s %s %d %q", s.Name, s.Type, s.TTL, s.Values)
-		if s.ValueTTLs != nil {
-			// A record's own TTL changed (in a dashboard) is a change too.
-			ttls := make([]uint32, len(s.Values))
-			for i, v := range s.Values {
-				ttls[i] = s.ValueTTLs[v]
+		// The bytes of fmt.Sprintf("%s %s %d %q", Name, Type, TTL, Values),
+		// built without fmt: this runs on every RRset a plan reads.
+		b := make([]byte, 0, 64+len(s.Name))
+		b = append(b, s.Name...)
+		b = append(b, ' ')
+		b = append(b, s.Type...)
+		b = append(b, ' ')
+		b = strconv.AppendUint(b, uint64(s.TTL), 10)
+		b = append(b, " ["...)
+		for i, v := range s.Values {
+			if i > 0 {
+				b = append(b, ' ')
 			}
-			line += fmt.Sprint(ttls)
+			b = strconv.AppendQuote(b, v)
 		}
-		lines = append(lines, line)
+		b = append(b, ']')
+		if s.ValueTTLs != nil {
+			// A record's own TTL changed (in a dashboard) is a change too:
+			// fmt.Sprint of the TTLs, as []uint32.
+			b = append(b, '[')
+			for i, v := range s.Values {
+				if i > 0 {
+					b = append(b, ' ')
+				}
+				b = strconv.AppendUint(b, uint64(s.ValueTTLs[v]), 10)
+			}
+			b = append(b, ']')
+		}
+		lines = append(lines, string(b))
 	}
 	sort.Strings(lines)
 	h := sha256.Sum256([]byte(strings.Join(lines, "\n")))

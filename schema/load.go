@@ -8,7 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -62,12 +64,28 @@ func readRegular(path string, max int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+	st, err = f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s: not a regular file", path)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, err
+	// Read into a buffer of the file's size (a fleet's file is megabytes:
+	// growing a buffer from 512 bytes copies and clears it many times).
+	data := make([]byte, 0, min(st.Size(), max)+1)
+	for {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		n, err := f.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF || (err == nil && n == 0) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if int64(len(data)) > max {
+			break
+		}
 	}
 	if int64(len(data)) > max {
 		return nil, fmt.Errorf("%s: larger than %d bytes", path, max)
@@ -417,7 +435,12 @@ func validName(name string) string {
 }
 
 func (l *loader) domains(cfg *Config, n *yaml.Node, profiles map[string]*yaml.Node) {
+	type entry struct {
+		name, field string
+		k, v        *yaml.Node
+	}
 	seen := map[string]Pos{}
+	var entries []entry
 	for _, p := range l.fields(n, "domains") {
 		name := strings.ToLower(strings.TrimSuffix(p.key, "."))
 		field := "domains." + name
@@ -430,35 +453,79 @@ func (l *loader) domains(cfg *Config, n *yaml.Node, profiles map[string]*yaml.No
 			continue
 		}
 		seen[name] = l.pos(p.k)
-		node := p.v
-		if node == nil || (node.Kind == yaml.ScalarNode && node.Tag == "!!null") {
-			node = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: p.k.Line, Column: p.k.Column}
+		entries = append(entries, entry{name, field, p.k, p.v})
+	}
+	// Each domain is built on its own, so a fleet's domains are built on
+	// every core: each worker has a loader of its own (its diagnostics and
+	// memos), and the diagnostics are merged in order afterwards.
+	out := make([]*Domain, len(entries))
+	workers := 1
+	if len(entries) >= 512 {
+		workers = min(runtime.GOMAXPROCS(0), 8)
+	}
+	subs := make([]*loader, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		sub := l
+		if workers > 1 {
+			sub = &loader{file: l.file, dir: l.dir, env: l.env}
 		}
-		own := node
-		profile := ""
-		if pn := lookup(node, "profile"); pn != nil {
-			profile = pn.Value
-			base, ok := profiles[profile]
-			if !ok {
-				l.errorf(pn, field+".profile", "unknown profile %q", profile)
-			} else {
-				skip := map[string]bool{"profile": true}
-				if m := lookup(own, "mail"); m != nil && m.Value == "none" {
-					// A parked domain publishes the fixed parked set; the
-					// profile's mail policy does not apply to it.
-					for _, k := range []string{"mx", "spf", "dkim", "dkim_policy", "mta_sts", "tls_rpt", "bimi"} {
-						skip[k] = true
-					}
-				}
-				node = merge(base, own, skip)
+		subs[w] = sub
+		from, to := w*len(entries)/workers, (w+1)*len(entries)/workers
+		build := func() {
+			for i := from; i < to; i++ {
+				e := entries[i]
+				out[i] = sub.domainEntry(cfg, e.name, e.field, e.k, e.v, profiles)
 			}
 		}
-		d := l.domain(cfg, name, field, node)
-		d.Profile = profile
-		d.Pos = l.pos(p.k)
-		l.ownedNameLengths(d, p.k, field)
-		cfg.Domains = append(cfg.Domains, d)
+		if workers == 1 {
+			build()
+		} else {
+			wg.Go(build)
+		}
 	}
+	wg.Wait()
+	if workers > 1 {
+		for _, sub := range subs {
+			for _, d := range sub.diags {
+				l.add(d)
+			}
+		}
+	}
+	cfg.Domains = append(cfg.Domains, out...)
+}
+
+// domainEntry builds the domain declared at key k with value v, merged over
+// its profile.
+func (l *loader) domainEntry(cfg *Config, name, field string, k, v *yaml.Node, profiles map[string]*yaml.Node) *Domain {
+	node := v
+	if node == nil || (node.Kind == yaml.ScalarNode && node.Tag == "!!null") {
+		node = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: k.Line, Column: k.Column}
+	}
+	own := node
+	profile := ""
+	if pn := lookup(node, "profile"); pn != nil {
+		profile = pn.Value
+		base, ok := profiles[profile]
+		if !ok {
+			l.errorf(pn, field+".profile", "unknown profile %q", profile)
+		} else {
+			skip := map[string]bool{"profile": true}
+			if m := lookup(own, "mail"); m != nil && m.Value == "none" {
+				// A parked domain publishes the fixed parked set; the
+				// profile's mail policy does not apply to it.
+				for _, k := range []string{"mx", "spf", "dkim", "dkim_policy", "mta_sts", "tls_rpt", "bimi"} {
+					skip[k] = true
+				}
+			}
+			node = merge(base, own, skip)
+		}
+	}
+	d := l.domain(cfg, name, field, node)
+	d.Profile = profile
+	d.Pos = l.pos(k)
+	l.ownedNameLengths(d, k, field)
+	return d
 }
 
 // ownedNameLengths rejects a domain whose longest owned name, such as

@@ -106,6 +106,14 @@ func toSet(rr dns.RR) rrset.RRset {
 // joinTXT turns the character-strings of a parsed TXT record (miekg keeps them
 // with their zone-file escapes) into the logical text.
 func joinTXT(parts []string) string {
+	escaped := false
+	for _, p := range parts {
+		escaped = escaped || strings.IndexByte(p, '\\') >= 0
+	}
+	if !escaped {
+		// No escapes: the text is the strings one after the other.
+		return strings.Join(parts, "")
+	}
 	quoted := make([]string, len(parts))
 	for i, p := range parts {
 		quoted[i] = `"` + p + `"`

@@ -38,7 +38,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -153,13 +153,19 @@ func toSets(rrs []dns.RR) []rrset.RRset {
 	for _, s := range idx {
 		out = append(out, s)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key().String() < out[j].Key().String() })
+	// By name, then type: the order of Key().String(), without building it.
+	slices.SortFunc(out, func(a, b rrset.RRset) int {
+		if c := strings.Compare(a.Name, b.Name); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Type, b.Type)
+	})
 	return out
 }
 
 // readZone reads a zone file, naming it as configured in errors.
 func readZone(disk, shown string) (string, error) {
-	b, err := os.ReadFile(disk)
+	b, err := readFile(disk)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return "", noZoneError{shown}
