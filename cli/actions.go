@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/mailzone/mailzone/escape"
 	"github.com/mailzone/mailzone/lint"
 	"github.com/mailzone/mailzone/plan"
 	"github.com/mailzone/mailzone/schema"
@@ -59,7 +60,7 @@ func (r *run) stepSummary(p *plan.Plan, cfg *schema.Config) {
 		return
 	}
 	// Scrub like every other output: the file is published with the run.
-	_, err = scrubber{w: f, secrets: r.secrets}.Write(b.Bytes())
+	_, err = escape.Redactor{W: f, Secrets: r.secrets}.Write(b.Bytes())
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -71,7 +71,7 @@ func (r *run) apply(args []string) (code int) {
 	if len(pos) > 1 {
 		return r.usageError("apply", fmt.Errorf("give at most one plan file, not %d", len(pos)))
 	}
-	ctx := r.stop.hard
+	ctx := r.stop.Hard()
 	var p *plan.Plan
 	var opened map[string]providers.Provider
 	var cfg *schema.Config
@@ -124,7 +124,7 @@ func (r *run) apply(args []string) (code int) {
 		p = fleet.Read(ctx, cfg, ts, r.reading(f, cfg, opened, len(ts)))
 		if r.stop.Stopped() {
 			fmt.Fprintln(r.env.Stderr, "mailzone: stopped while planning; nothing was written")
-			return r.stop.exitCode()
+			return r.stop.ExitCode()
 		}
 		p.Excluded = r.excluded
 		p.Rollouts = r.rolloutsOf(p)
@@ -191,7 +191,7 @@ func (r *run) apply(args []string) (code int) {
 	work := checked.Pending
 	if r.stop.Stopped() {
 		fmt.Fprintln(r.env.Stderr, "mailzone: stopped before writing; nothing was written")
-		return r.stop.exitCode()
+		return r.stop.ExitCode()
 	}
 	// Zones someone else edits (manual providers) are not written: their
 	// changes become instructions, and apply waits for them with the rest.
@@ -273,7 +273,7 @@ func (r *run) apply(args []string) (code int) {
 	}
 	verified, _ := r.verifyAll(cfg, live, vf, f.resolver, f.fleet.parallel, false)
 	if r.stop.Stopped() {
-		return r.stop.exitCode()
+		return r.stop.ExitCode()
 	}
 	if verified {
 		r.newKeysReady(cfg, work, vf, f.resolver)
@@ -362,7 +362,7 @@ func (r *run) interrupted(results []apply.Result, notStarted []string) int {
 		fmt.Fprintf(r.env.Stdout, "Not started: %s%s.\n", strings.Join(shown, ", "), more)
 	}
 	fmt.Fprintln(r.env.Stdout, "Run mailzone plan to see exactly what is left.")
-	return r.stop.exitCode()
+	return r.stop.ExitCode()
 }
 
 // massChangeFloor: the safety threshold counts only when more record sets

@@ -2,57 +2,31 @@ package cli
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
+	"github.com/mailzone/mailzone/cmdline"
 	"github.com/mailzone/mailzone/configedit"
 
 	"github.com/mailzone/mailzone/schema"
 )
 
-// Shell completion: the scripts ask the binary itself (`mailzone __complete
-// WORDS...`) for candidates, so commands and flags come from the flag sets
-// and domain and provider names from the configuration, and never drift.
-
-const bashCompletion = `# bash completion for mailzone: source it, or put it in /etc/bash_completion.d
-_mailzone() {
-    local IFS=$'\n'
-    COMPREPLY=( $(mailzone __complete "${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null) )
-}
-complete -o default -F _mailzone mailzone
-`
-
-const zshCompletion = `#compdef mailzone
-# zsh completion for mailzone: put it in a directory of $fpath as _mailzone
-_mailzone() {
-    local -a candidates
-    candidates=(${(f)"$(mailzone __complete ${words[2,CURRENT]} 2>/dev/null)"})
-    compadd -a candidates
-}
-compdef _mailzone mailzone
-`
-
-const fishCompletion = `# fish completion for mailzone: put it in ~/.config/fish/completions/mailzone.fish
-complete -c mailzone -f -a '(mailzone __complete (commandline -opc)[2..-1] (commandline -ct) 2>/dev/null)'
-`
+// Shell completion (see cmdline.Script): commands and flags come from the
+// flag sets, domain, provider and profile names from the configuration.
 
 // completion is `mailzone completion bash|zsh|fish`.
 func (r *run) completion(args []string) int {
 	if len(args) != 1 {
 		return r.usageError("completion", fmt.Errorf("name a shell: bash, zsh or fish"))
 	}
-	switch args[0] {
-	case "bash":
-		fmt.Fprint(r.env.Stdout, bashCompletion)
-	case "zsh":
-		fmt.Fprint(r.env.Stdout, zshCompletion)
-	case "fish":
-		fmt.Fprint(r.env.Stdout, fishCompletion)
-	case "-h", "--help":
+	if args[0] == "-h" || args[0] == "--help" {
 		writeHelp(r.env.Stdout, "completion", nil)
-	default:
-		return r.usageError("completion", fmt.Errorf("unknown shell %q; bash, zsh or fish", args[0]))
+		return ExitOK
 	}
+	script, err := cmdline.Script(args[0], "mailzone")
+	if err != nil {
+		return r.usageError("completion", err)
+	}
+	fmt.Fprint(r.env.Stdout, script)
 	return ExitOK
 }
 
@@ -78,7 +52,7 @@ func (r *run) complete(words []string) int {
 	case words[0] == "mta-sts" && len(words) == 2:
 		out = []string{"export"}
 	case words[0] == "completion" && len(words) == 2:
-		out = []string{"bash", "zsh", "fish"}
+		out = cmdline.Shells
 	case prev == "-d" || prev == "--d" || prev == "--domain" || prev == "-domain":
 		if cfg := r.quietConfig(words); cfg != nil {
 			for _, d := range cfg.Domains {
@@ -102,18 +76,11 @@ func (r *run) complete(words []string) int {
 		}
 		names, _ := Flags(cmd)
 		for _, n := range names {
-			if len(n) == 1 {
-				out = append(out, "-"+n)
-			} else {
-				out = append(out, "--"+n)
-			}
+			out = append(out, cmdline.Dashed(n))
 		}
 	}
-	sort.Strings(out)
-	for _, c := range out {
-		if strings.HasPrefix(c, cur) {
-			fmt.Fprintln(r.env.Stdout, c)
-		}
+	for _, c := range cmdline.Candidates(cur, out) {
+		fmt.Fprintln(r.env.Stdout, c)
 	}
 	return ExitOK
 }

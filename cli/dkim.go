@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mailzone/mailzone/cmdline"
 	"github.com/mailzone/mailzone/configedit"
 	"github.com/mailzone/mailzone/keyfile"
 	"github.com/mailzone/mailzone/rotate"
@@ -36,7 +37,7 @@ func (r *run) dkimCmd(args []string) int {
 		if len(args) > 0 {
 			fmt.Fprint(r.env.Stdout, "Usage: mailzone dkim SUBCOMMAND [flags]\n\nSubcommands:\n")
 			for _, sub := range []string{"status", "ready", "rotate", "retire", "export"} {
-				fmt.Fprintf(r.env.Stdout, "  %-8s %s\n", sub, docs["dkim "+sub].about)
+				fmt.Fprintf(r.env.Stdout, "  %-8s %s\n", sub, docs["dkim "+sub].About)
 			}
 			fmt.Fprint(r.env.Stdout, "\nRun mailzone dkim SUBCOMMAND -h for its flags.\n")
 			return ExitOK
@@ -56,7 +57,7 @@ func (r *run) dkimCmd(args []string) int {
 		return r.dkimExport(args[1:])
 	}
 	hint := ""
-	if n := nearest(args[0], []string{"status", "ready", "rotate", "retire", "export"}); n != "" {
+	if n := cmdline.Nearest(args[0], []string{"status", "ready", "rotate", "retire", "export"}); n != "" {
 		hint = fmt.Sprintf(" (did you mean %s?)", n)
 	}
 	return r.usageError("dkim", fmt.Errorf("unknown subcommand %q%s; the subcommands are status, ready, rotate, retire and export", args[0], hint))
@@ -246,7 +247,7 @@ func (r *run) retire(args []string) int {
 		r.errorf("domain %s declares no selector %s in %s; nothing was changed", escape.Short(domain), escape.Short(sel), cfg.File)
 		return ExitError
 	}
-	sts, err := r.dkimStatuses(r.stop.soft, cfg, []*schema.Domain{d}, vf, f.resolver)
+	sts, err := r.dkimStatuses(r.stop.Soft(), cfg, []*schema.Domain{d}, vf, f.resolver)
 	if err != nil {
 		r.errorf("%v", err)
 		return ExitError

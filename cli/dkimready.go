@@ -61,7 +61,7 @@ func (r *run) dkimReady(args []string) int {
 		r.errorf("domain %s declares no key at selector %s", domain, escape.Short(sel))
 		return ExitError
 	}
-	ctx := r.stop.soft
+	ctx := r.stop.Soft()
 	deadline := r.now().Add(*timeout)
 	o := vf.options(cfg, d, f.resolver)
 	negTTL, nerr := verify.NegativeTTL(ctx, d.Zone, o)
@@ -141,7 +141,7 @@ func (r *run) dkimReady(args []string) int {
 	}
 	switch {
 	case r.stop.Stopped():
-		return r.stop.exitCode()
+		return r.stop.ExitCode()
 	case st.State == "ready" || st.State == "retiring":
 		if *format == "text" {
 			fmt.Fprintf(r.env.Stdout, "Selector %s of %s is ready: sign with it.\n", sel, d.Name)
@@ -176,7 +176,7 @@ func (r *run) newKeysReady(cfg *schema.Config, work []*plan.Zone, vf verifyFlags
 	if len(ds) == 0 {
 		return
 	}
-	sts, err := r.dkimStatuses(r.stop.soft, cfg, ds, vf, resolver)
+	sts, err := r.dkimStatuses(r.stop.Soft(), cfg, ds, vf, resolver)
 	if err != nil {
 		return
 	}

@@ -56,7 +56,7 @@ func (r *run) dkimStatus(args []string) int {
 	if !ok {
 		return ExitError
 	}
-	sts, err := r.dkimStatuses(r.stop.soft, cfg, ds, vf, f.resolver)
+	sts, err := r.dkimStatuses(r.stop.Soft(), cfg, ds, vf, f.resolver)
 	if err != nil {
 		r.errorf("%v", err)
 		return ExitError

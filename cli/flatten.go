@@ -43,7 +43,7 @@ func (r *run) flattenSPF(cfg *schema.Config, ts []*fleet.Target, resolver string
 		}
 		return refused
 	}
-	ctx, cancel := context.WithTimeout(r.stop.soft, flattenTimeout)
+	ctx, cancel := context.WithTimeout(r.stop.Soft(), flattenTimeout)
 	defer cancel()
 	results, refused := flatten.Apply(ctx, flatten.NewResolver(res), ds)
 	r.flattened = append(r.flattened, results...)

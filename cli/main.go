@@ -5,16 +5,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
 	"time"
 
 	"github.com/mailzone/mailzone/aggregate"
+	"github.com/mailzone/mailzone/cmdline"
 	"github.com/mailzone/mailzone/escape"
 	"github.com/mailzone/mailzone/flatten"
+	"github.com/mailzone/mailzone/fleet"
 	"github.com/mailzone/mailzone/lint"
 	"github.com/mailzone/mailzone/plan"
 	"github.com/mailzone/mailzone/rollout"
@@ -74,21 +74,21 @@ func Main(args []string, env Env) int {
 		}
 	}
 	secrets := []string{}
-	commands := io.Writer(scrubber{w: env.Stdout, secrets: &secrets})
+	commands := io.Writer(escape.Redactor{W: env.Stdout, Secrets: &secrets})
 	if env.actions() {
 		// No line mailzone prints may be taken for a workflow command but
 		// its own annotations, which go through r.commands.
-		out, errw := &commandGuard{w: env.Stdout}, &commandGuard{w: env.Stderr}
+		out, errw := &escape.CommandGuard{W: env.Stdout}, &escape.CommandGuard{W: env.Stderr}
 		defer out.Flush()
 		defer errw.Flush()
 		env.Stdout, env.Stderr = out, errw
 	}
-	env.Stdout = scrubber{w: env.Stdout, secrets: &secrets}
-	env.Stderr = scrubber{w: env.Stderr, secrets: &secrets}
-	r := &run{env: env, secrets: &secrets, commands: commands, stop: newStopper()}
+	env.Stdout = escape.Redactor{W: env.Stdout, Secrets: &secrets}
+	env.Stderr = escape.Redactor{W: env.Stderr, Secrets: &secrets}
+	r := &run{env: env, secrets: &secrets, commands: commands, stop: fleet.NewStopper()}
 	if env.Signals != nil {
 		errw := env.Stderr
-		go r.stop.watch(env.Signals, func(msg string) { fmt.Fprintln(errw, msg) })
+		go r.stop.Watch(env.Signals, func(msg string) { fmt.Fprintln(errw, msg) })
 	}
 	if len(args) == 0 {
 		fmt.Fprint(env.Stderr, usage)
@@ -134,7 +134,7 @@ func Main(args []string, env Env) int {
 		return ExitOK
 	}
 	hint := ""
-	if n := nearest(cmd, commandNames); n != "" {
+	if n := cmdline.Nearest(cmd, commandNames); n != "" {
 		hint = fmt.Sprintf(" (did you mean %s?)", n)
 	}
 	fmt.Fprintf(env.Stderr, "mailzone: unknown command %q%s\n\n%s", escape.Short(cmd), hint, usage)
@@ -184,7 +184,7 @@ func version() string {
 type run struct {
 	env Env
 	// stop tracks SIGINT and SIGTERM: see interrupt.go.
-	stop *stopper
+	stop *fleet.Stopper
 	// verified collects verification results for --format json.
 	verified *[]jsonVerifyZone
 	// commands receives mailzone's own workflow commands (annotations),
@@ -217,35 +217,17 @@ type multi []string
 func (m *multi) String() string     { return strings.Join(*m, ",") }
 func (m *multi) Set(s string) error { *m = append(*m, s); return nil }
 
-// parse parses flags interspersed with positional arguments, as users type
-// `apply plan.json --yes`.
+// parse parses a command's flags (see cmdline.Parse), answering the probe
+// of Flags first.
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
-	fs.SetOutput(io.Discard)
 	probeFlags(fs, args)
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, helpError{fs}
-			}
-			return nil, flagSuggestion(err, fs)
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		if args[0] == "--" {
-			return append(pos, args[1:]...), nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
+	return cmdline.Parse(fs, args)
 }
 
 func (r *run) usageError(cmd string, err error) int {
-	var h helpError
+	var h cmdline.HelpError
 	if errors.As(err, &h) {
-		writeHelp(r.env.Stdout, cmd, h.fs)
+		writeHelp(r.env.Stdout, cmd, h.FlagSet)
 		return ExitOK
 	}
 	if errors.Is(err, flag.ErrHelp) {
@@ -256,45 +238,24 @@ func (r *run) usageError(cmd string, err error) int {
 	return ExitError
 }
 
-// load loads the configuration and prints its diagnostics. It returns nil when
-// the configuration has errors.
-// configPath finds the configuration when -c does not name it: the
-// MAILZONE_CONFIG environment variable, else mailzone.yaml in the current
-// directory or the nearest parent that has one, as git finds its
-// repository. A file found other than as ./mailzone.yaml is named on stderr.
+// configPath is -c, else the configuration schema.Find finds, named on
+// stderr unless it is ./mailzone.yaml.
 func (r *run) configPath(flagValue string) string {
 	if flagValue != "" {
 		return flagValue
 	}
-	if env := r.env.Getenv("MAILZONE_CONFIG"); env != "" {
-		fmt.Fprintf(r.env.Stderr, "mailzone: using %s (MAILZONE_CONFIG)\n", escape.Terminal(env))
-		return env
+	path, how := schema.Find(r.env.Getenv)
+	switch how {
+	case "MAILZONE_CONFIG":
+		fmt.Fprintf(r.env.Stderr, "mailzone: using %s (MAILZONE_CONFIG)\n", escape.Terminal(path))
+	case "parent":
+		fmt.Fprintf(r.env.Stderr, "mailzone: using %s\n", escape.Terminal(path))
 	}
-	const name = "mailzone.yaml"
-	wd, err := os.Getwd()
-	if err != nil {
-		return name
-	}
-	for dir := wd; ; {
-		if st, err := os.Stat(filepath.Join(dir, name)); err == nil && st.Mode().IsRegular() {
-			if dir == wd {
-				return name
-			}
-			p := filepath.Join(dir, name)
-			if rel, err := filepath.Rel(wd, p); err == nil {
-				p = rel
-			}
-			fmt.Fprintf(r.env.Stderr, "mailzone: using %s\n", escape.Terminal(p))
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return name // not found: the error names ./mailzone.yaml
-		}
-		dir = parent
-	}
+	return path
 }
 
+// load loads the configuration and prints its diagnostics. It returns nil when
+// the configuration has errors.
 func (r *run) load(path string) *schema.Config {
 	path = r.configPath(path)
 	data, err := schema.ReadFile(path)
@@ -363,7 +324,7 @@ func (r *run) errorf(format string, args ...any) {
 }
 
 // scrub removes this run's secrets from bytes about to be written to a file.
-func (r *run) scrub(data []byte) []byte { return scrubBytes(data, *r.secrets) }
+func (r *run) scrub(data []byte) []byte { return escape.Redact(data, *r.secrets) }
 
 // excludedExit reports the domains a plan left out, after everything else,
 // and makes the exit code 1 when there are any: the other domains went

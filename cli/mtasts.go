@@ -15,7 +15,7 @@ import (
 func (r *run) mtastsCmd(args []string) int {
 	if len(args) == 0 || args[0] != "export" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
-			fmt.Fprintf(r.env.Stdout, "Usage: mailzone mta-sts SUBCOMMAND [flags]\n\nSubcommands:\n  %-8s %s\n\nRun mailzone mta-sts SUBCOMMAND -h for its flags.\n", "export", docs["mta-sts export"].about)
+			fmt.Fprintf(r.env.Stdout, "Usage: mailzone mta-sts SUBCOMMAND [flags]\n\nSubcommands:\n  %-8s %s\n\nRun mailzone mta-sts SUBCOMMAND -h for its flags.\n", "export", docs["mta-sts export"].About)
 			return ExitOK
 		}
 		return r.usageError("mta-sts", fmt.Errorf("name a subcommand: export"))

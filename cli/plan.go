@@ -102,7 +102,7 @@ func (r *run) reading(f planFlags, cfg *schema.Config, opened map[string]provide
 		Parallel:  f.fleet.parallel,
 		Progress:  r.newProgress("plan", n),
 		Stopped:   r.stop.Stopped,
-		Why:       func() string { return signalName(r.stop.signal()) },
+		Why:       r.stop.Why,
 		API:       f.read == "api",
 		DNS:       zoneDNS(cfg, f.resolver, f.nameservers),
 	}
@@ -186,7 +186,7 @@ func (r *run) plan(args []string) int {
 	if !ok {
 		return ExitError
 	}
-	p := fleet.Read(r.stop.hard, cfg, ts, r.reading(f, cfg, opened, len(ts)))
+	p := fleet.Read(r.stop.Hard(), cfg, ts, r.reading(f, cfg, opened, len(ts)))
 	p.Excluded = r.excluded
 	p.Rollouts = r.rolloutsOf(p)
 	p.Flattened = r.flattenedOf(p)
@@ -226,7 +226,7 @@ func (r *run) plan(args []string) int {
 	}
 	switch {
 	case r.stop.Stopped():
-		return r.stop.exitCode()
+		return r.stop.ExitCode()
 	case len(p.Errors()) > 0:
 		return r.excludedExit(p, ExitError)
 	case *detailed && p.Counts().Total() > 0:

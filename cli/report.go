@@ -52,7 +52,7 @@ func (r *run) reportCmd(args []string) int {
 			obs.SPFNotes[d.Name] = "not checked (--offline)"
 		}
 	} else {
-		ctx, cancel := context.WithTimeout(r.stop.soft, 2*time.Minute)
+		ctx, cancel := context.WithTimeout(r.stop.Soft(), 2*time.Minute)
 		defer cancel()
 		res, err := r.resolver(cfg, f.resolver)
 		if err != nil {

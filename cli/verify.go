@@ -62,7 +62,7 @@ const maxVerifyParallel = 1024
 func (r *run) verifyAll(cfg *schema.Config, checks []fleet.Check, vf verifyFlags, resolver string, parallel int, delegation bool) (verified, ok bool) {
 	timeout := fleet.RunTimeout(vf.timeout, checks)
 	deadline := time.Now().Add(timeout)
-	ctx, cancel := context.WithDeadline(r.stop.soft, deadline.Add(5*time.Second))
+	ctx, cancel := context.WithDeadline(r.stop.Soft(), deadline.Add(5*time.Second))
 	defer cancel()
 	live := len(checks) == 1 && r.env.StderrTerminal
 	outs := fleet.Verify(ctx, checks, fleet.VerifyOptions{
@@ -146,7 +146,7 @@ func (r *run) verifyAll(cfg *schema.Config, checks []fleet.Check, vf verifyFlags
 			len(checks), len(good), len(stale), listed(stale), len(failed), listed(failed))
 	}
 	if r.stop.Stopped() {
-		fmt.Fprintf(r.env.Stdout, "Verification was %s after %v; the matrices above show what every nameserver served until then.\n", signalName(r.stop.signal()), time.Since(deadline.Add(-timeout)).Round(100*time.Millisecond))
+		fmt.Fprintf(r.env.Stdout, "Verification was %s after %v; the matrices above show what every nameserver served until then.\n", r.stop.Why(), time.Since(deadline.Add(-timeout)).Round(100*time.Millisecond))
 	}
 	return verified, ok
 }
@@ -211,7 +211,7 @@ func (r *run) verify(args []string) int {
 	verified, ok := r.verifyAll(cfg, checks, vf, f.resolver, f.fleet.parallel, true)
 	switch {
 	case r.stop.Stopped():
-		return r.stop.exitCode()
+		return r.stop.ExitCode()
 	case !ok:
 		return ExitError
 	case !verified:

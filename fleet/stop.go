@@ -1,4 +1,4 @@
-package cli
+package fleet
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"syscall"
 )
 
-// Interruption, as apply handles it:
+// Interruption, as a run handles it:
 //
 //   - The first SIGINT or SIGTERM stops new work: no new zone is read,
 //     written or verified. Writes in flight finish, atomically as always, and
@@ -21,8 +21,9 @@ import (
 //     request, so each zone is still wholly old or wholly new; a Cloudflare
 //     zone may have some of its records written, which the report says.
 
-// stopper tracks the signals of one run.
-type stopper struct {
+// Stopper tracks the signals of one run. The zero value is not usable; use
+// NewStopper.
+type Stopper struct {
 	soft, hard         context.Context
 	cancelSoft, cancel context.CancelFunc
 	stopped            atomic.Bool
@@ -30,16 +31,23 @@ type stopper struct {
 	sig                os.Signal
 }
 
-func newStopper() *stopper {
-	s := &stopper{}
+// NewStopper returns a Stopper no signal has reached yet.
+func NewStopper() *Stopper {
+	s := &Stopper{}
 	s.hard, s.cancel = context.WithCancel(context.Background())
 	s.soft, s.cancelSoft = context.WithCancel(s.hard)
 	return s
 }
 
-// watch handles signals from ch until the run ends: the first stops new work,
-// the second cancels everything.
-func (s *stopper) watch(ch <-chan os.Signal, say func(string)) {
+// Soft is cancelled by the first signal: waits (verification) end there.
+func (s *Stopper) Soft() context.Context { return s.soft }
+
+// Hard is cancelled by the second signal: work in flight (writes) ends there.
+func (s *Stopper) Hard() context.Context { return s.hard }
+
+// Watch handles signals from ch until the run ends: the first stops new work,
+// the second cancels everything. say prints a line for the user.
+func (s *Stopper) Watch(ch <-chan os.Signal, say func(string)) {
 	n := 0
 	for sig := range ch {
 		n++
@@ -50,22 +58,22 @@ func (s *stopper) watch(ch <-chan os.Signal, say func(string)) {
 		s.mu.Unlock()
 		// Said before the run can see the stop and end.
 		if n == 1 {
-			say(fmt.Sprintf("mailzone: %s: no new zone starts; writes in flight finish. Interrupt again to stop at once.", signalName(sig)))
+			say(fmt.Sprintf("mailzone: %s: no new zone starts; writes in flight finish. Interrupt again to stop at once.", SignalName(sig)))
 			s.stopped.Store(true)
 			s.cancelSoft()
 			continue
 		}
-		say(fmt.Sprintf("mailzone: %s again: stopping at once; each zone is left wholly old or new where the provider writes atomically.", signalName(sig)))
+		say(fmt.Sprintf("mailzone: %s again: stopping at once; each zone is left wholly old or new where the provider writes atomically.", SignalName(sig)))
 		s.cancel()
 	}
 }
 
 // Stopped reports whether a signal came: no new work may start.
-func (s *stopper) Stopped() bool { return s != nil && s.stopped.Load() }
+func (s *Stopper) Stopped() bool { return s != nil && s.stopped.Load() }
 
-// exitCode is 128 + the signal number of the first signal, the shell's
+// ExitCode is 128 + the signal number of the first signal, the shell's
 // convention: 130 for SIGINT, 143 for SIGTERM.
-func (s *stopper) exitCode() int {
+func (s *Stopper) ExitCode() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if sig, ok := s.sig.(syscall.Signal); ok {
@@ -74,18 +82,22 @@ func (s *stopper) exitCode() int {
 	return 130
 }
 
-func (s *stopper) signal() os.Signal {
+// Why says what stopped the run, for the zones it left undone.
+func (s *Stopper) Why() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.sig
+	return SignalName(s.sig)
 }
 
-func signalName(sig os.Signal) string {
+// SignalName says what a signal did, for messages.
+func SignalName(sig os.Signal) string {
 	switch sig {
 	case syscall.SIGINT:
 		return "interrupted (SIGINT)"
 	case syscall.SIGTERM:
 		return "terminated (SIGTERM)"
+	case nil:
+		return "stopped"
 	}
 	return "stopped by " + sig.String()
 }
