@@ -22,6 +22,7 @@ package bindtest
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -129,6 +130,9 @@ type Server struct {
 	cmd         *exec.Cmd
 	done        chan struct{} // closed when cmd exits
 	log         *logBuffer
+	// movable: the port was picked here and nothing refers to it before the
+	// first start, so a start that finds it taken may pick another.
+	movable bool
 }
 
 // StartPrimary starts a primary for o.Zone seeded with o.Records, and returns once
@@ -226,8 +230,10 @@ func newServer(t testing.TB, role Role, o Options) *Server {
 	if err != nil {
 		t.Fatalf("bindtest: %v", err)
 	}
+	_, port, _ := net.SplitHostPort(o.Addr)
 	s := &Server{
 		Addr:        addr,
+		movable:     role != Secondary && (port == "" || port == "0"),
 		Dir:         t.TempDir(),
 		Zone:        rrset.Absolute(o.Zone, "."),
 		Key:         o.Key,
@@ -318,7 +324,22 @@ func (s *Server) Stop() {
 func (s *Server) startOrFail(t testing.TB) {
 	t.Helper()
 	start := time.Now()
-	if err := s.start(); err != nil {
+	err := s.start()
+	// The port was free when picked, but another process (a parallel test
+	// package) may take it before named binds it. A server nothing refers to
+	// yet (a primary before its secondaries, a lame server) moves to another
+	// port and starts again.
+	for try := 0; err != nil && try < 3 && s.movable && strings.Contains(s.log.tail(30), "unable to listen on any configured interfaces"); try++ {
+		host, _, _ := net.SplitHostPort(s.Addr)
+		addr, perr := pickAddr(host)
+		if perr != nil {
+			break
+		}
+		t.Logf("bindtest: %s could not listen on %s (taken since it was picked); moving to %s", s.Role, s.Addr, addr)
+		s.Addr = addr
+		err = s.start()
+	}
+	if err != nil {
 		t.Fatalf("bindtest: start %s on %s: %v\n%s", s.Role, s.Addr, err, s.log.tail(30))
 	}
 	t.Logf("bindtest: %s for %s on %s ready in %v (dir %s)", s.Role, s.Zone, s.Addr, time.Since(start).Round(time.Millisecond), s.Dir)
