@@ -10,9 +10,10 @@ import (
 // writeAtomic replaces the file at path with data so that a reader sees either
 // the old or the new content, never a mix, and the new content survives a crash
 // once it returns: a temporary file in the same directory is written, synced and
-// renamed over the original, then the directory is synced. The original's
+// renamed over the original, then the directory is synced (through syncs,
+// which lets writes in parallel share one directory sync). The original's
 // permission bits are kept. A symbolic link is followed and its target replaced.
-func writeAtomic(path string, data []byte) (err error) {
+func writeAtomic(path string, data []byte, syncs *dirSyncs) (err error) {
 	if p, err := filepath.EvalSymlinks(path); err == nil {
 		path = p
 	}
@@ -49,12 +50,7 @@ func writeAtomic(path string, data []byte) (err error) {
 	if err = os.Rename(tmp.Name(), path); err != nil {
 		return err
 	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return syncs.sync(dir)
 }
 
 // tmpName is the temporary file a write of the zone file at path goes through.

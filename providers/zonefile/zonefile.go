@@ -88,6 +88,8 @@ type Provider struct {
 	// Now is the clock used for date-based SOA serials (YYYYMMDDnn); the date
 	// is taken in UTC. New sets it to time.Now.
 	Now func() time.Time
+
+	syncs dirSyncs // group commit of the directory syncs after renames
 }
 
 var _ providers.Provider = (*Provider)(nil)
@@ -220,7 +222,7 @@ func (p *Provider) Apply(ctx context.Context, zone string, edits []rrset.Edit) (
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	if err := writeAtomic(disk, []byte(out)); err != nil {
+	if err := writeAtomic(disk, []byte(out), &p.syncs); err != nil {
 		return 0, fmt.Errorf("%s: %w", shown, err)
 	}
 	return len(edits), nil
