@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/mailzone/mailzone/cmdline"
-	"github.com/mailzone/mailzone/configedit"
 	"github.com/mailzone/mailzone/keyfile"
+	"github.com/mailzone/mailzone/keystatus"
 	"github.com/mailzone/mailzone/rotate"
 
 	"github.com/mailzone/mailzone/dkim"
@@ -252,42 +252,16 @@ func (r *run) retire(args []string) int {
 		r.errorf("%v", err)
 		return ExitError
 	}
-	var others []string
-	for _, st := range sts {
-		if st.Selector == sel && st.State == "revoked" {
-			fmt.Fprintf(r.env.Stdout, "Selector %s of %s is already revoked.\n", sel, domain)
-			return ExitOK
-		}
-		if st.Selector != sel && st.State == "ready" {
-			others = append(others, st.Selector)
-		}
+	others, why, revoked := keystatus.Retirable(sts, sel)
+	if revoked {
+		fmt.Fprintf(r.env.Stdout, "Selector %s of %s is already revoked.\n", sel, domain)
+		return ExitOK
 	}
 	if len(others) == 0 {
-		var states []string
-		for _, st := range sts {
-			if st.Selector != sel {
-				states = append(states, st.Selector+" is "+st.State)
-			}
-		}
-		why := "it has no other selector"
-		if len(states) > 0 {
-			why = strings.Join(states, ", ")
-		}
 		r.errorf("not retiring %s of %s: no other selector of the domain is ready to sign with (%s); nothing was changed", sel, domain, why)
 		return ExitError
 	}
-	edit, err := configedit.Read(cfg.File)
-	if err == nil {
-		var data []byte
-		data, err = edit.ReplaceSelector(domain, sel, "{revoked: true}")
-		if err == nil {
-			_, err = configedit.Check(cfg, cfg.File, data, r.env.LookupEnv, domain)
-		}
-		if err == nil {
-			err = writeScrubbed(cfg.File, data, *r.secrets)
-		}
-	}
-	if err != nil {
+	if err := r.keyEditor("").Retire(cfg, domain, sel); err != nil {
 		r.errorf("%v; nothing was changed", err)
 		return ExitError
 	}

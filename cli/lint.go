@@ -5,10 +5,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"time"
 
 	"github.com/mailzone/mailzone/lint"
-	"github.com/mailzone/mailzone/plan"
+	"github.com/mailzone/mailzone/rotate"
 	"github.com/mailzone/mailzone/schema"
 )
 
@@ -28,18 +27,7 @@ func (r *run) lintOnline(ctx context.Context, cfg *schema.Config, ds []*schema.D
 		r.env.Stderr.Write(b.Bytes())
 	}
 	if r.env.actions() {
-		var ds schema.Diagnostics
-		for _, f := range findings {
-			if f.Severity == lint.Info {
-				continue
-			}
-			sev := schema.Error
-			if f.Severity == lint.Warning {
-				sev = schema.Warning
-			}
-			ds = append(ds, schema.Diagnostic{Pos: f.Pos, Field: "domains." + f.Domain + "." + f.Field, Severity: sev, Msg: f.Msg})
-		}
-		r.annotate(ds)
+		r.annotate(lint.Diagnostics(findings))
 	}
 	return lint.ErrorDomains(findings), findings, true
 }
@@ -81,7 +69,7 @@ func (r *run) lint(args []string) int {
 	if !ok {
 		return ExitError
 	}
-	due := rotationWarnings(ds, r.now())
+	due := rotate.Overdue(ds, r.now())
 	r.diagnostics(due)
 	if *offline {
 		fmt.Fprintf(r.env.Stdout, "%s: %d domain(s), no errors, %d warning(s) (offline checks only)\n", cfg.File, len(ds), len(cfg.Warnings)+len(due))
@@ -106,26 +94,6 @@ func (r *run) lint(args []string) int {
 	return ExitOK
 }
 
-// rotationWarnings warns of each key older than its domain's dkim_policy
-// rotate_every, at the key's position.
-func rotationWarnings(ds []*schema.Domain, now time.Time) schema.Diagnostics {
-	var out schema.Diagnostics
-	for _, d := range ds {
-		every := d.DKIMPolicy.RotateEvery
-		if every <= 0 {
-			continue
-		}
-		for _, s := range d.DKIM {
-			if s.Kind != schema.KeySelector || s.Created.IsZero() || now.Before(s.Created.Add(every)) {
-				continue
-			}
-			out = append(out, schema.Diagnostic{Pos: s.Pos, Field: "domains." + d.Name + ".dkim." + s.Name, Severity: schema.Warning,
-				Msg: fmt.Sprintf("key created %s is older than rotate_every (%d days); mailzone dkim rotate --due adds its successor", s.Created.Format("2006-01-02"), int(every.Hours()/24))})
-		}
-	}
-	return out
-}
-
 // resolver is the run's recursive resolver: the flag, else
 // defaults.resolver, else /etc/resolv.conf. One per run, so lint and SPF
 // flattening share its cache and each question is asked once.
@@ -143,29 +111,4 @@ func (r *run) resolver(cfg *schema.Config, flagResolver string) (*lint.DNSResolv
 	}
 	r.resolvers[addr] = res
 	return res, nil
-}
-
-// exclusions lists the domains lint found errors in, with the error
-// findings of each as its reasons, in the order of the findings.
-func exclusions(bad map[string]bool, findings []lint.Finding) []plan.Excluded {
-	var out []plan.Excluded
-	at := map[string]int{}
-	for _, f := range findings {
-		if !bad[f.Domain] || f.Severity != lint.Error {
-			continue
-		}
-		i, ok := at[f.Domain]
-		if !ok {
-			i = len(out)
-			at[f.Domain] = i
-			out = append(out, plan.Excluded{Domain: f.Domain})
-		}
-		out[i].Reasons = append(out[i].Reasons, f.Field+": "+f.Msg)
-	}
-	for d := range bad {
-		if _, ok := at[d]; !ok {
-			out = append(out, plan.Excluded{Domain: d, Reasons: []string{"the checks that need DNS found errors"}})
-		}
-	}
-	return out
 }

@@ -143,7 +143,7 @@ func (r *run) prepare(f planFlags) (*schema.Config, []*fleet.Target, map[string]
 		}
 		if len(bad) > 0 {
 			ts = fleet.WithoutDomains(ts, bad)
-			r.excluded = exclusions(bad, findings)
+			r.excluded = plan.Exclusions(bad, findings)
 		}
 	}
 	if refused := r.flattenSPF(cfg, ts, f.resolver, f.offline); len(refused) > 0 {

@@ -112,3 +112,42 @@ func (e Editor) AddKey(cfg *schema.Config, domain string, k Key, bits int) (*key
 	}
 	return kf, key, nil
 }
+
+// Overdue warns of each key older than its domain's dkim_policy
+// rotate_every, at the key's position in the configuration.
+func Overdue(ds []*schema.Domain, now time.Time) schema.Diagnostics {
+	var out schema.Diagnostics
+	for _, d := range ds {
+		every := d.DKIMPolicy.RotateEvery
+		if every <= 0 {
+			continue
+		}
+		for _, s := range d.DKIM {
+			if s.Kind != schema.KeySelector || s.Created.IsZero() || now.Before(s.Created.Add(every)) {
+				continue
+			}
+			out = append(out, schema.Diagnostic{Pos: s.Pos, Field: "domains." + d.Name + ".dkim." + s.Name, Severity: schema.Warning,
+				Msg: fmt.Sprintf("key created %s is older than rotate_every (%d days); mailzone dkim rotate --due adds its successor", s.Created.Format("2006-01-02"), int(every.Hours()/24))})
+		}
+	}
+	return out
+}
+
+// Retire marks the selector of domain revoked in the configuration, in
+// place ({revoked: true}), and writes the file with e.Write once the edit is
+// checked to load with every other domain unchanged. The caller decides
+// first that another selector is ready (keystatus.Retirable).
+func (e Editor) Retire(cfg *schema.Config, domain, selector string) error {
+	edit, err := configedit.Read(cfg.File)
+	if err != nil {
+		return err
+	}
+	data, err := edit.ReplaceSelector(domain, selector, "{revoked: true}")
+	if err != nil {
+		return err
+	}
+	if _, err := configedit.Check(cfg, cfg.File, data, e.LookupEnv, domain); err != nil {
+		return err
+	}
+	return e.Write(cfg.File, data)
+}
