@@ -13,7 +13,6 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/mailzone/mailzone/providers"
-	"github.com/mailzone/mailzone/rrset"
 	"github.com/mailzone/mailzone/schema"
 )
 
@@ -48,49 +47,23 @@ func (r *run) importCmd(args []string) int {
 	}
 	var names []string
 	for _, d := range pos {
-		name := strings.ToLower(strings.TrimSuffix(d, "."))
-		if z := strings.ToLower(strings.TrimSuffix(*zone, ".")); z != "" && name != z && !strings.HasSuffix(name, "."+z) {
-			r.errorf("domain %s is not inside zone %s", name, z)
-			return ExitError
-		}
-		names = append(names, name)
+		names = append(names, strings.ToLower(strings.TrimSuffix(d, ".")))
 	}
-	ctx := context.Background()
-	read := map[string][]rrset.RRset{}
-	var docs []*importer.Domain
-	for _, name := range names {
-		z := name
-		if *zone != "" {
-			z = strings.ToLower(strings.TrimSuffix(*zone, "."))
-		}
-		sets, done := read[z]
-		if !done {
-			sets, err = prov.Records(ctx, z)
-			if err != nil {
-				r.errorf("zone %s (provider %s): %v", z, *provider, err)
-				return ExitError
-			}
-			read[z] = sets
-		}
-		d := importer.FromRecords(name, z, *provider, cfg.Defaults.TTL, sets)
-		if cfg.Domain(name) != nil {
-			if *write {
-				r.errorf("domain %s is already in %s; nothing was written (import it without --write to compare)", name, cfg.File)
-				return ExitError
-			}
-			d.Notes = append(d.Notes, fmt.Sprintf("%s is already in %s; compare before replacing it", name, cfg.File))
-		}
-		docs = append(docs, d)
+	docs, err := importer.Read(context.Background(), prov, cfg, importer.Request{
+		Names: names, Zone: strings.ToLower(strings.TrimSuffix(*zone, ".")), Provider: *provider, Write: *write})
+	if err != nil {
+		r.errorf("%v", err)
+		return ExitError
 	}
 	if err := importer.Validate(cfg, docs, r.env.LookupEnv); err != nil {
 		r.errorf("%v", err)
 		return ExitError
 	}
 	if *write {
-		return r.writeImport(cfg, docs, names)
+		return r.writeImport(cfg, docs)
 	}
 	if *format == "json" {
-		r.jsonMode()(importJSON(docs))
+		r.jsonMode()(importer.JSON(docs))
 		return ExitOK
 	}
 	if *format != "yaml" {
@@ -105,21 +78,8 @@ func (r *run) importCmd(args []string) int {
 // domains: mapping (creating it when absent), as text: every other byte of
 // the file stays. The edit is checked to load, with every other domain
 // unchanged, before the file is replaced.
-func (r *run) writeImport(cfg *schema.Config, docs []*importer.Domain, names []string) int {
-	edit, err := configedit.Read(cfg.File)
-	if err != nil {
-		r.errorf("%v", err)
-		return ExitError
-	}
-	step := edit.ChildIndent()
-	var entries [][]string
-	for _, d := range docs {
-		entries = append(entries, importer.Entry(d, step))
-	}
-	data, err := edit.AddEntries(entries)
-	if err == nil {
-		_, err = configedit.Check(cfg, cfg.File, data, r.env.LookupEnv, names...)
-	}
+func (r *run) writeImport(cfg *schema.Config, docs []*importer.Domain) int {
+	data, err := importer.Insert(cfg, docs, r.env.LookupEnv)
 	if err == nil {
 		err = writeScrubbed(cfg.File, data, *r.secrets)
 	}
@@ -131,6 +91,10 @@ func (r *run) writeImport(cfg *schema.Config, docs []*importer.Domain, names []s
 		}
 		r.errorf("%v", err)
 		return ExitError
+	}
+	var names []string
+	for _, d := range docs {
+		names = append(names, d.Name)
 	}
 	fmt.Fprintf(r.env.Stdout, "Added %d domain(s) to %s: %s.\nRun mailzone plan: it should show no changes for them.\n", len(names), cfg.File, strings.Join(names, ", "))
 	return ExitOK
@@ -188,30 +152,3 @@ func (r *run) loadForImport(path string) *schema.Config {
 // importJSON is import's --format json document (docs/json.md): each domain
 // with its fields as YAML values, the fields left out and why, the notes, and
 // the entry as it would be written.
-func importJSON(docs []*importer.Domain) any {
-	type field struct {
-		Key         string   `json:"key"`
-		Value       string   `json:"value"`
-		TTL         uint32   `json:"ttl,omitempty"`
-		NotImported string   `json:"not_imported,omitempty"`
-		Notes       []string `json:"notes,omitempty"`
-	}
-	type domain struct {
-		Name   string   `json:"name"`
-		Fields []field  `json:"fields"`
-		Notes  []string `json:"notes,omitempty"`
-		YAML   string   `json:"yaml"`
-	}
-	out := struct {
-		FormatVersion int      `json:"format_version"`
-		Domains       []domain `json:"domains"`
-	}{FormatVersion: JSONVersion, Domains: []domain{}}
-	for _, d := range docs {
-		jd := domain{Name: d.Name, Fields: []field{}, Notes: d.Notes, YAML: strings.Join(importer.Entry(d, 2), "\n") + "\n"}
-		for _, f := range d.Fields {
-			jd.Fields = append(jd.Fields, field{Key: f.Key, Value: f.Value, TTL: f.TTL, NotImported: f.Off, Notes: f.Notes})
-		}
-		out.Domains = append(out.Domains, jd)
-	}
-	return out
-}
