@@ -81,9 +81,9 @@ type Reading struct {
 
 // Read reads every target zone once and diffs it, rd.Parallel zones at a
 // time; the plan lists zones in target order whatever the timing. Zones at a
-// provider whose nameservers serve what it holds are read there first (see
-// ReadServed) and listed through the API only when DNS cannot prove them
-// unchanged. Once rd.Stopped reports true no new zone is read; those zones are
+// provider whose nameservers serve what it holds (providers.Served) are read
+// there first (see served.go) and listed through the API only when DNS
+// cannot prove them unchanged. Once rd.Stopped reports true no new zone is read; those zones are
 // errors of the plan, with rd.Why() as the reason.
 func Read(ctx context.Context, cfg *schema.Config, ts []*Target, rd Reading) *plan.Plan {
 	p := &plan.Plan{FormatVersion: plan.FormatVersion, Config: cfg.File, Zones: make([]*plan.Zone, len(ts))}

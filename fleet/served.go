@@ -70,7 +70,8 @@ func (b *breaker) done(provider string, answered bool, why string) {
 // it returns nil and why the zone must be listed through the API: a
 // difference (which the listing confirms, with the records' ids and
 // per-record TTLs), or anything that keeps DNS from proving equality (no AA,
-// an error or timeout, nameservers that disagree, a wildcard).
+// an error or timeout, nameservers that disagree, a wildcard); the reason is
+// empty when the provider cannot name the zone's nameservers cheaply.
 //
 // The nameservers asked are those configured for the zone (verify.nameservers,
 // --nameserver), else the ones the provider assigned, never the delegation:
@@ -89,7 +90,10 @@ func (r servedReader) read(ctx context.Context, p providers.Served, t *Target) (
 			return nil, fmt.Sprintf("the provider's nameservers are unknown: %v", err)
 		}
 		if len(names) == 0 {
-			return nil, "the provider names no nameservers for the zone"
+			// The provider cannot tell them without a request per zone
+			// (a Route 53 zone outside a reusable delegation set): the
+			// zone is listed, as if read only through the API.
+			return nil, ""
 		}
 		o.NameserverNames = names
 	}
