@@ -108,7 +108,7 @@ func (r *run) apply(args []string) (code int) {
 			return r.usageError("apply", err)
 		}
 		var ok bool
-		if opened, ok = r.openProviders(cfg, ts, share, zoneDNS(cfg, f.resolver, vf.nameservers)); !ok {
+		if opened, ok = r.openProviders(cfg, ts, share, fleet.ZoneDNS(cfg, f.resolver, vf.nameservers)); !ok {
 			fmt.Fprintln(r.env.Stderr, "mailzone: nothing was changed")
 			return ExitError
 		}

@@ -52,12 +52,7 @@ func (r *run) flattenSPF(cfg *schema.Config, ts []*fleet.Target, resolver string
 
 // flattenedOf are the flattening results of the domains the plan covers.
 func (r *run) flattenedOf(p *plan.Plan) []*flatten.Result {
-	in := map[string]bool{}
-	for _, z := range p.Zones {
-		for _, d := range z.Domains {
-			in[d] = true
-		}
-	}
+	in := p.Covers()
 	var out []*flatten.Result
 	for _, res := range r.flattened {
 		if in[res.Domain] {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"strings"
 
 	"github.com/mailzone/mailzone/fleet"
 	"github.com/mailzone/mailzone/rollout"
@@ -15,30 +14,15 @@ import (
 	"github.com/mailzone/mailzone/schema"
 )
 
-// openProviders opens every provider the targets use, once each. Unset
-// environment variables of a used provider are reported here, before any request.
+// openProviders opens every provider the targets use (fleet.Open) and says
+// what keeps any from opening, before any request.
 func (r *run) openProviders(cfg *schema.Config, ts []*fleet.Target, share float64, dns providers.DNS) (map[string]providers.Provider, bool) {
-	out := map[string]providers.Provider{}
-	ok := true
-	for _, t := range ts {
-		if _, done := out[t.Provider]; done {
-			continue
-		}
-		pc := cfg.Provider(t.Provider)
-		if len(pc.Unset) > 0 {
-			r.diagnostics(pc.Unset)
-			ok = false
-			out[t.Provider] = nil
-			continue
-		}
-		p, err := providers.Open(providers.Config{Name: pc.Name, Type: pc.Type, Settings: pc.SettingValues(), Dir: cfg.Dir, RateShare: share, DNS: dns})
-		if err != nil {
-			r.errorf("%v", err)
-			ok = false
-		}
-		out[t.Provider] = p
+	opened, unset, errs := fleet.Open(cfg, ts, share, dns)
+	r.diagnostics(unset)
+	for _, err := range errs {
+		r.errorf("%v", err)
 	}
-	return out, ok
+	return opened, len(unset) == 0 && len(errs) == 0
 }
 
 // planFlags are the flags plan and apply share.
@@ -56,27 +40,6 @@ type planFlags struct {
 	// nameservers are apply's --nameserver addresses, which zones read
 	// through DNS (manual) are read from too.
 	nameservers []string
-}
-
-// zoneDNS is how providers that read through DNS reach each zone's
-// nameservers: the resolver, and the addresses verify would ask (the
-// --nameserver flag, else the zone's verify.nameservers).
-func zoneDNS(cfg *schema.Config, resolver string, flagNS []string) providers.DNS {
-	if resolver == "" {
-		resolver = cfg.Defaults.Resolver
-	}
-	byZone := map[string][]string{}
-	for _, d := range cfg.Domains {
-		if _, ok := byZone[d.Zone]; !ok && len(d.Verify.Nameservers) > 0 {
-			byZone[d.Zone] = d.Verify.Nameservers
-		}
-	}
-	return providers.DNS{Resolver: resolver, Nameservers: func(zone string) []string {
-		if len(flagNS) > 0 {
-			return flagNS
-		}
-		return byZone[strings.ToLower(strings.TrimSuffix(zone, "."))]
-	}}
 }
 
 func (f *planFlags) register(fs *flag.FlagSet) {
@@ -104,7 +67,7 @@ func (r *run) reading(f planFlags, cfg *schema.Config, opened map[string]provide
 		Stopped:   r.stop.Stopped,
 		Why:       r.stop.Why,
 		API:       f.read == "api",
-		DNS:       zoneDNS(cfg, f.resolver, f.nameservers),
+		DNS:       fleet.ZoneDNS(cfg, f.resolver, f.nameservers),
 	}
 }
 
@@ -154,7 +117,7 @@ func (r *run) prepare(f planFlags) (*schema.Config, []*fleet.Target, map[string]
 		}
 		ts = fleet.WithoutDomains(ts, drop)
 	}
-	opened, ok := r.openProviders(cfg, ts, share, zoneDNS(cfg, f.resolver, f.nameservers))
+	opened, ok := r.openProviders(cfg, ts, share, fleet.ZoneDNS(cfg, f.resolver, f.nameservers))
 	if !ok {
 		fmt.Fprintln(r.env.Stderr, "mailzone: nothing was read or changed")
 		return nil, nil, nil, false
@@ -237,12 +200,7 @@ func (r *run) plan(args []string) int {
 
 // rolloutsOf are the rollouts of the domains the plan covers.
 func (r *run) rolloutsOf(p *plan.Plan) []rollout.Status {
-	in := map[string]bool{}
-	for _, z := range p.Zones {
-		for _, d := range z.Domains {
-			in[d] = true
-		}
-	}
+	in := p.Covers()
 	var out []rollout.Status
 	for _, st := range r.rollouts {
 		if in[st.Domain] {

@@ -204,3 +204,14 @@ func (p *Plan) Errors() []*Zone {
 	}
 	return out
 }
+
+// Covers reports the domains the plan's zones hold.
+func (p *Plan) Covers() map[string]bool {
+	in := map[string]bool{}
+	for _, z := range p.Zones {
+		for _, d := range z.Domains {
+			in[d] = true
+		}
+	}
+	return in
+}
