@@ -185,12 +185,16 @@ func TestReadThroughDNS(t *testing.T) {
 		t.Errorf("the DNS-first plan differs from --read api:\n%s\n---\n%s", got, want)
 	}
 
-	// Apply while the nameservers lag 30 s behind the API: the plan right
-	// after sees the old records in DNS, lists those zones, and is empty.
+	// Apply while the nameservers lag 30 s behind the API: verification
+	// gives up after its timeout, exit 3, naming the nameserver still stale
+	// and what it serves; the plan right after sees the old records in DNS,
+	// lists those zones, and is empty.
 	f.front.SetLag(30 * time.Second)
-	if r := run(t, f.dir, f.vars, "apply", "--offline", "--yes", "--no-verify", "-c", f.cfg); r.code != 0 {
-		t.Fatalf("apply: %s", r)
+	r := runRaw(t, f.dir, f.vars, "apply", "--offline", "--yes", "--verify-timeout", "3s", "-c", f.cfg)
+	if r.code != 3 || !strings.Contains(r.stdout+r.stderr, f.front.Addr) || !strings.Contains(r.stdout+r.stderr, "p=none") {
+		t.Fatalf("apply while DNS lags: want exit 3 naming %s and the stale p=none: %s", f.front.Addr, r)
 	}
+	t.Logf("apply while DNS lags, exit %d:\n%s", r.code, tailLines(r.stdout+r.stderr, 12))
 	code, p, log = f.plan(t)
 	_, api, changed = p.via()
 	if code != 0 || len(changed) != 0 || !slices.Equal(api, want) || !slices.Equal(f.listed(log), want) {
@@ -407,4 +411,10 @@ func hostedZoneID(t *testing.T, r53 *fakeroute53.Server, zone string) string {
 	}
 	t.Fatalf("no hosted zone %s", zone)
 	return ""
+}
+
+// tailLines returns the last n lines of s.
+func tailLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
