@@ -13,7 +13,6 @@ import (
 	"github.com/mailzone/mailzone/instructions"
 	"github.com/mailzone/mailzone/plan"
 	"github.com/mailzone/mailzone/providers"
-	"github.com/mailzone/mailzone/rrset"
 	"github.com/mailzone/mailzone/schema"
 )
 
@@ -220,13 +219,14 @@ func (r *run) apply(args []string) (code int) {
 			notStarted = append(notStarted, writable[i].Zone)
 			continue
 		}
-		r.report(res)
+		apply.WriteResult(r.env.Stdout, r.env.Stderr, res)
 		if res.Err != nil {
 			failed = true
 		}
 	}
 	if r.stop.Stopped() {
-		return r.interrupted(results, notStarted)
+		apply.WriteInterrupted(r.env.Stdout, results, notStarted)
+		return r.stop.ExitCode()
 	}
 	if failed {
 		fmt.Fprintln(r.env.Stderr, "mailzone: some changes were not written. Run mailzone plan to see exactly what is left.")
@@ -311,58 +311,6 @@ func (r *run) instructions(zones []*plan.Zone, file string) bool {
 	}
 	fmt.Fprintf(r.env.Stdout, "\nThe instructions are also in %s (markdown).\n", file)
 	return true
-}
-
-// report prints one zone's apply result.
-func (r *run) report(res apply.Result) {
-	z := res.Zone
-	if res.Err == nil {
-		fmt.Fprintf(r.env.Stdout, "zone %s: %d change(s) written\n", z.Zone, len(res.Written))
-		return
-	}
-	fmt.Fprintf(r.env.Stderr, "zone %s: stopped after %d of %d change(s): %v\n", z.Zone, len(res.Written), len(res.Written)+len(res.NotWritten), res.Err)
-	for _, c := range res.Written {
-		fmt.Fprintf(r.env.Stderr, "  written:     %s\n", describe(c))
-	}
-	for _, c := range res.NotWritten {
-		fmt.Fprintf(r.env.Stderr, "  not written: %s\n", describe(c))
-	}
-}
-
-func describe(c plan.Change) string {
-	sym := map[rrset.Kind]string{rrset.Create: "+", rrset.Update: "~", rrset.Delete: "-"}[c.Action]
-	k := c.Key()
-	return fmt.Sprintf("%s %s %s (%s)", sym, k.Type, k.Name, c.Field)
-}
-
-// interrupted reports an apply stopped by a signal: how many zones were
-// written whole, which stopped part-way (said above, zone by zone), and
-// which were never started, which a new plan shows as still to do.
-func (r *run) interrupted(results []apply.Result, notStarted []string) int {
-	written, partial := 0, 0
-	for _, res := range results {
-		switch {
-		case res.Zone == nil:
-		case res.Err == nil:
-			written++
-		default:
-			partial++
-		}
-	}
-	fmt.Fprintf(r.env.Stdout, "\nInterrupted: %d zone(s) written, %d stopped with an error (listed above), %d not started.\n", written, partial, len(notStarted))
-	if len(notStarted) > 0 {
-		shown := notStarted
-		if len(shown) > 20 {
-			shown = shown[:20]
-		}
-		more := ""
-		if len(notStarted) > len(shown) {
-			more = fmt.Sprintf(" and %d more", len(notStarted)-len(shown))
-		}
-		fmt.Fprintf(r.env.Stdout, "Not started: %s%s.\n", strings.Join(shown, ", "), more)
-	}
-	fmt.Fprintln(r.env.Stdout, "Run mailzone plan to see exactly what is left.")
-	return r.stop.ExitCode()
 }
 
 // massChangeFloor: the safety threshold counts only when more record sets
