@@ -2,7 +2,9 @@ package cli
 
 import (
 	"flag"
+	"fmt"
 	"io"
+	"strings"
 
 	"github.com/mailzone/mailzone/cmdline"
 )
@@ -28,7 +30,32 @@ var docs = map[string]cmdline.Doc{
 	"dmarc reports":  {Synopsis: "mailzone dmarc reports [flags] PATH...", About: "Sum DMARC aggregate reports (.xml, .xml.gz, .gz, .zip; files or directories) per policy domain: the evidence a rollout advances on.", Example: "mailzone dmarc reports --since 30d --out summary.json reports/"},
 	"report":         {Synopsis: "mailzone report [flags] --html FILE", About: "Write the fleet overview (MX, SPF lookups, DKIM states, DMARC stage, report pass rates, MTA-STS, TLS-RPT) as one self-contained HTML page, or as JSON.", Example: "mailzone report --html overview.html --dmarc-evidence summary.json"},
 	"mta-sts export": {Synopsis: "mailzone mta-sts export [flags] DIR", About: "Write DIR/<domain>/.well-known/mta-sts.txt, the MTA-STS policy of every domain, for any static HTTPS host.", Example: "mailzone mta-sts export site/"},
+	"completion":     {Synopsis: "mailzone completion bash|zsh|fish", About: "Print a completion script: commands and flags complete, and so do domains, providers and profiles of the configuration.", Example: "mailzone completion bash > /etc/bash_completion.d/mailzone"},
 	"version":        {Synopsis: "mailzone version", About: "Print the version, VCS revision and Go version.", Example: "mailzone version"},
+}
+
+// usageOrder is the order of the commands in the global usage.
+var usageOrder = []string{"plan", "apply", "verify", "lint", "show", "import", "onboard",
+	"dkim status", "dkim ready", "dkim rotate", "dkim retire", "dkim export",
+	"dmarc reports", "report", "mta-sts export", "completion", "version"}
+
+// usage is the global help, made from docs: every command and what it does.
+// Flags are in each command's own help, generated from its flag set, so this
+// cannot go stale.
+func usage() string {
+	var b strings.Builder
+	b.WriteString("mailzone keeps the mail DNS records of many domains as YAML and makes providers match it.\n\nUsage: mailzone COMMAND [flags] [arguments]\n\nCommands:\n")
+	for _, c := range usageOrder {
+		fmt.Fprintf(&b, "  %-15s %s\n", c, docs[c].About)
+	}
+	b.WriteString(`
+Run mailzone COMMAND -h (or mailzone help COMMAND) for its synopsis, every flag with its default, and an example.
+
+The configuration is -c FILE, else $MAILZONE_CONFIG, else mailzone.yaml here or in the nearest parent directory.
+Exit codes: 0 success; 1 error; 2 changes pending (plan --detailed-exitcode), drift (verify) or a key not ready yet (dkim ready);
+3 applied but not verified in time, or dkim ready --wait timed out; 130/143 interrupted by SIGINT/SIGTERM.
+`)
+	return b.String()
 }
 
 // commands are the top-level commands, for suggestions.

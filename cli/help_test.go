@@ -15,7 +15,7 @@ var update = flag.Bool("update", false, "rewrite the golden files of testdata/")
 // and an example; the goldens are in testdata/help (go test ./cli -run
 // TestHelpGolden -update rewrites them).
 func TestHelpGolden(t *testing.T) {
-	for _, cmd := range []string{"plan", "apply", "verify", "lint", "show", "import", "onboard", "dkim", "dkim status", "dkim ready", "dkim rotate", "dkim retire", "dkim export", "dmarc", "dmarc reports", "report", "mta-sts", "mta-sts export"} {
+	for _, cmd := range []string{"plan", "apply", "verify", "lint", "show", "import", "onboard", "dkim", "dkim status", "dkim ready", "dkim rotate", "dkim retire", "dkim export", "dmarc", "dmarc reports", "report", "mta-sts", "mta-sts export", "completion"} {
 		args := append(strings.Fields(cmd), "-h")
 		r := mz(t, nil, "", args...)
 		if r.code != 0 || r.stderr != "" {
@@ -40,6 +40,34 @@ func TestHelpGolden(t *testing.T) {
 		if r.stdout != string(want) {
 			t.Errorf("%s -h differs from %s:\n%s", cmd, golden, r.stdout)
 		}
+	}
+}
+
+// TestUsageGolden: the global usage (mailzone help, -h, or no command)
+// names every command with what it does, made from the same docs as each
+// command's help; golden in testdata/help/usage.txt.
+func TestUsageGolden(t *testing.T) {
+	r := mz(t, nil, "", "help")
+	if r.code != 0 {
+		t.Fatalf("help: exit %d", r.code)
+	}
+	for _, cmd := range commandNames {
+		if cmd != "help" && !strings.Contains(r.stdout, "\n  "+cmd+" ") {
+			t.Errorf("the usage does not name %s", cmd)
+		}
+	}
+	if o := mz(t, nil, "", "--help"); o.stdout != r.stdout {
+		t.Error("--help differs from help")
+	}
+	if o := mz(t, nil, ""); o.code != 1 || o.stderr != r.stdout {
+		t.Errorf("no command: exit %d, stderr differs from help", o.code)
+	}
+	golden := filepath.Join("testdata", "help", "usage.txt")
+	if *update {
+		os.WriteFile(golden, []byte(r.stdout), 0o644)
+	}
+	if want, err := os.ReadFile(golden); err != nil || r.stdout != string(want) {
+		t.Errorf("the usage differs from %s (%v):\n%s", golden, err, r.stdout)
 	}
 }
 

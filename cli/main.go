@@ -32,37 +32,6 @@ const (
 // Version is the mailzone version; set at build time with -ldflags "-X".
 var Version = ""
 
-const usage = `mailzone keeps the mail DNS records of many domains as YAML and makes providers match it.
-
-Usage:
-  mailzone plan    [-c FILE] [-d DOMAIN]... [-out FILE] [--format text|json|markdown] [--markdown FILE] [--detailed-exitcode] [--offline] [--full]
-  mailzone apply   [-c FILE] [PLANFILE] [-d DOMAIN]... [--yes] [--no-verify] [--verify-timeout 5m] [--nameserver IP:PORT]... [-v] [--offline] [--full]
-  mailzone verify  [-c FILE] [-d DOMAIN]... [--nameserver IP:PORT]... [--verify-timeout 5m] [-v]
-  mailzone lint    [-c FILE] [-d DOMAIN]... [--offline]
-  mailzone show    PLANFILE [--format text|json|markdown] [--full]
-  mailzone import  [-c FILE] --provider NAME [--zone ZONE] [--write] DOMAIN...
-  mailzone onboard [-c FILE] DOMAIN --profile NAME [--provider NAME] [--dkim-selector S] [--dkim-algorithm rsa|ed25519|both] [--key-dir keys]
-                   [--create-zone [--ns NAME]... [--hostmaster NAME]]
-  mailzone onboard [-c FILE] --from customers.csv [--profile NAME] [--provider NAME]
-  mailzone dkim status [-c FILE] [-d DOMAIN]... [--format text|json]
-  mailzone dkim ready  [-c FILE] DOMAIN SELECTOR [--wait] [--timeout 30m] [--format text|json]
-  mailzone dkim rotate [-c FILE] DOMAIN --selector NEW [--dkim-algorithm rsa|ed25519] [--key-dir keys]
-  mailzone dkim rotate [-c FILE] --due [-d DOMAIN]...
-  mailzone dkim retire [-c FILE] DOMAIN SELECTOR
-  mailzone dkim export [-c FILE] --format opendkim|rspamd DIR [--key-dir keys]
-  mailzone dmarc reports [--since 30d] [--format text|json] [--out summary.json] PATH...
-  mailzone report  [-c FILE] [-d DOMAIN]... --html FILE [--format json] [--dmarc-evidence summary.json] [--offline]
-  mailzone mta-sts export [-c FILE] [-d DOMAIN]... DIR
-  mailzone completion bash|zsh|fish
-  mailzone version
-
-The configuration is -c FILE, else $MAILZONE_CONFIG, else mailzone.yaml here or in the nearest parent directory.
-Common flags: --resolver HOST:PORT (lint and NS discovery), --parallel N, --shard K/N, --rate-share K/N.
-
-Exit codes: 0 success; 1 error; 2 changes pending (plan --detailed-exitcode), drift (verify) or a key not ready yet (dkim ready);
-3 applied but not verified in time, or dkim ready --wait timed out; 130/143 interrupted by SIGINT/SIGTERM.
-`
-
 // Main runs the command line args and returns the exit code.
 func Main(args []string, env Env) int {
 	// --no-color anywhere on the line turns colors off, as NO_COLOR does.
@@ -91,7 +60,7 @@ func Main(args []string, env Env) int {
 		go r.stop.Watch(env.Signals, func(msg string) { fmt.Fprintln(errw, msg) })
 	}
 	if len(args) == 0 {
-		fmt.Fprint(env.Stderr, usage)
+		fmt.Fprint(env.Stderr, usage())
 		return ExitError
 	}
 	cmd, rest := args[0], args[1:]
@@ -130,14 +99,14 @@ func Main(args []string, env Env) int {
 			// mailzone help CMD [SUB] is CMD [SUB] -h.
 			return Main(append(append([]string(nil), rest...), "-h"), env)
 		}
-		fmt.Fprint(env.Stdout, usage)
+		fmt.Fprint(env.Stdout, usage())
 		return ExitOK
 	}
 	hint := ""
 	if n := cmdline.Nearest(cmd, commandNames); n != "" {
 		hint = fmt.Sprintf(" (did you mean %s?)", n)
 	}
-	fmt.Fprintf(env.Stderr, "mailzone: unknown command %q%s\n\n%s", escape.Short(cmd), hint, usage)
+	fmt.Fprintf(env.Stderr, "mailzone: unknown command %q%s\n\n%s", escape.Short(cmd), hint, usage())
 	return ExitError
 }
 
