@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/mailzone/mailzone/fleet"
+	"github.com/mailzone/mailzone/verify"
 
 	"github.com/mailzone/mailzone/apply"
 	"github.com/mailzone/mailzone/instructions"
@@ -22,7 +23,7 @@ type applyDoc struct {
 	ExitCode      int              `json:"exit_code"`
 	Zones         []applyZoneDoc   `json:"zones"`
 	Excluded      any              `json:"excluded"`
-	Verify        []jsonVerifyZone `json:"verify"`
+	Verify        []verify.ZoneDoc `json:"verify"`
 	Interrupted   bool             `json:"interrupted"`
 }
 
@@ -58,7 +59,7 @@ func (r *run) apply(args []string) (code int) {
 	if *format != "text" && *format != "json" {
 		return r.usageError("apply", fmt.Errorf("--format must be text or json, not %q", *format))
 	}
-	doc := &applyDoc{FormatVersion: JSONVersion, Zones: []applyZoneDoc{}, Excluded: []any{}, Verify: []jsonVerifyZone{}}
+	doc := &applyDoc{FormatVersion: JSONVersion, Zones: []applyZoneDoc{}, Excluded: []any{}, Verify: []verify.ZoneDoc{}}
 	if *format == "json" {
 		emit := r.jsonMode()
 		r.verified = &doc.Verify

@@ -57,13 +57,13 @@ func (r *run) lint(args []string) int {
 		emit = r.jsonMode()
 	}
 	type lintDoc struct {
-		FormatVersion int           `json:"format_version"`
-		Config        string        `json:"config"`
-		Domains       int           `json:"domains"`
-		Offline       bool          `json:"offline"`
-		Errors        int           `json:"errors"`
-		Warnings      int           `json:"warnings"`
-		Findings      []jsonFinding `json:"findings"`
+		FormatVersion int               `json:"format_version"`
+		Config        string            `json:"config"`
+		Domains       int               `json:"domains"`
+		Offline       bool              `json:"offline"`
+		Errors        int               `json:"errors"`
+		Warnings      int               `json:"warnings"`
+		Findings      []lint.FindingDoc `json:"findings"`
 	}
 	cfg, ds, ok := r.selectDomains(*config, domains)
 	if !ok {
@@ -74,7 +74,7 @@ func (r *run) lint(args []string) int {
 	if *offline {
 		fmt.Fprintf(r.env.Stdout, "%s: %d domain(s), no errors, %d warning(s) (offline checks only)\n", cfg.File, len(ds), len(cfg.Warnings)+len(due))
 		if emit != nil {
-			emit(lintDoc{JSONVersion, cfg.File, len(ds), true, 0, len(cfg.Warnings) + len(due), findingsJSON(append(append(schema.Diagnostics{}, cfg.Warnings...), due...), nil)})
+			emit(lintDoc{JSONVersion, cfg.File, len(ds), true, 0, len(cfg.Warnings) + len(due), lint.Docs(append(append(schema.Diagnostics{}, cfg.Warnings...), due...), nil)})
 		}
 		return ExitOK
 	}
@@ -86,7 +86,7 @@ func (r *run) lint(args []string) int {
 	warns += len(cfg.Warnings) + len(due)
 	fmt.Fprintf(r.env.Stdout, "%s: %d domain(s), %d error(s), %d warning(s)\n", cfg.File, len(ds), errs, warns)
 	if emit != nil {
-		emit(lintDoc{JSONVersion, cfg.File, len(ds), false, errs, warns, findingsJSON(append(append(schema.Diagnostics{}, cfg.Warnings...), due...), findings)})
+		emit(lintDoc{JSONVersion, cfg.File, len(ds), false, errs, warns, lint.Docs(append(append(schema.Diagnostics{}, cfg.Warnings...), due...), findings)})
 	}
 	if errs > 0 {
 		return ExitError

@@ -19,6 +19,7 @@ import (
 	"github.com/mailzone/mailzone/plan"
 	"github.com/mailzone/mailzone/rollout"
 	"github.com/mailzone/mailzone/schema"
+	"github.com/mailzone/mailzone/verify"
 )
 
 // Exit codes, as design.md and the README give them.
@@ -155,7 +156,7 @@ type run struct {
 	// stop tracks SIGINT and SIGTERM: see interrupt.go.
 	stop *fleet.Stopper
 	// verified collects verification results for --format json.
-	verified *[]jsonVerifyZone
+	verified *[]verify.ZoneDoc
 	// commands receives mailzone's own workflow commands (annotations),
 	// bypassing the guard that neutralizes every other line starting "::".
 	commands io.Writer

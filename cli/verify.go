@@ -1,11 +1,9 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/mailzone/mailzone/fleet"
@@ -93,73 +91,21 @@ func (r *run) verifyAll(cfg *schema.Config, checks []fleet.Check, vf verifyFlags
 	if live {
 		fmt.Fprint(r.env.Stderr, "\r\x1b[K")
 	}
-	verified, ok = true, true
-	all := vf.verbose || len(checks) <= 5
-	var good, stale, failed []string
-	for i, c := range checks {
-		res, err := outs[i].Result, outs[i].Err
-		if err != nil && res != nil && r.stop.Stopped() {
-			err = nil // interrupted: the matrix says what was seen
-		}
-		if err != nil {
-			r.errorf("verify zone %s: %v", c.Zone, err)
-			verified, ok = false, false
-			failed = append(failed, c.Zone)
-			if res == nil {
-				if r.verified != nil {
-					*r.verified = append(*r.verified, verifyJSON(c.Zone, nil, err, nil))
-				}
-				continue
-			}
-		}
-		if r.verified != nil {
-			var del fmt.Stringer
-			if outs[i].Delegation != nil {
-				del = outs[i].Delegation
-			}
-			*r.verified = append(*r.verified, verifyJSON(c.Zone, res, err, del))
-		}
-		var b bytes.Buffer
-		switch {
-		case !res.Verified || all:
-			fmt.Fprintf(&b, "\nverify zone %s:\n", c.Zone)
-			res.WriteMatrix(&b) // ends with the zone's summary
-		}
-		if outs[i].Delegation != nil && (all || !res.Verified) {
-			fmt.Fprintf(&b, "delegation: %s\n", outs[i].Delegation)
-		}
-		r.env.Stdout.Write(b.Bytes())
-		switch {
-		case err != nil:
-		case res.Verified:
-			good = append(good, c.Zone)
-		case res.ServedOther():
-			verified = false
-			stale = append(stale, c.Zone)
-		default:
-			verified = false
-			failed = append(failed, c.Zone)
-		}
+	stopped := r.stop.Stopped()
+	t := fleet.WriteVerified(r.env.Stdout, checks, outs, vf.verbose || len(checks) <= 5, stopped)
+	for _, err := range t.Errors {
+		r.errorf("%v", err)
 	}
-	if len(checks) > 1 || r.stop.Stopped() {
-		fmt.Fprintf(r.env.Stdout, "\nverify: %d zone(s): %d verified, %d stale (a nameserver serves other records)%s, %d unreachable or not checked%s.\n",
-			len(checks), len(good), len(stale), listed(stale), len(failed), listed(failed))
+	if r.verified != nil {
+		*r.verified = append(*r.verified, fleet.Docs(checks, outs, stopped)...)
 	}
-	if r.stop.Stopped() {
-		fmt.Fprintf(r.env.Stdout, "Verification was %s after %v; the matrices above show what every nameserver served until then.\n", r.stop.Why(), time.Since(deadline.Add(-timeout)).Round(100*time.Millisecond))
+	if len(checks) > 1 || stopped {
+		t.WriteSummary(r.env.Stdout, len(checks))
 	}
-	return verified, ok
-}
-
-// listed names up to 10 zones, in parentheses.
-func listed(zones []string) string {
-	if len(zones) == 0 {
-		return ""
+	if stopped {
+		fmt.Fprintf(r.env.Stdout, "Verification was %s after %v; the matrices above show what every nameserver served until then.\n", r.stop.Why(), fleet.Elapsed(deadline, timeout))
 	}
-	if len(zones) > 10 {
-		return fmt.Sprintf(" (%s and %d more)", strings.Join(zones[:10], ", "), len(zones)-10)
-	}
-	return " (" + strings.Join(zones, ", ") + ")"
+	return t.AllVerified(), len(t.Errors) == 0
 }
 
 func (r *run) verify(args []string) int {
@@ -181,12 +127,12 @@ func (r *run) verify(args []string) int {
 	}
 	if *format == "json" {
 		emit := r.jsonMode()
-		docs := []jsonVerifyZone{}
+		docs := []verify.ZoneDoc{}
 		r.verified = &docs
 		defer func() {
 			emit(struct {
 				FormatVersion int              `json:"format_version"`
-				Zones         []jsonVerifyZone `json:"zones"`
+				Zones         []verify.ZoneDoc `json:"zones"`
 			}{JSONVersion, docs})
 		}()
 	}

@@ -20,5 +20,8 @@
 // The files follow the stages: config.go (options and their defaults),
 // discover.go (NS set and addresses), query.go (one query to one address),
 // compare.go (judging an answer), poll.go (the polling loop), report.go (results
-// and the matrix) and delegation.go (parent NS versus zone NS versus provider).
+// and the matrix), delegation.go (parent NS versus zone NS versus provider),
+// read.go (reading owned names as served, for the manual provider and for
+// plans that read through DNS), limit.go and cache.go (what fleet runs share)
+// and json.go (the documented JSON shape).
 package verify
