@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/mailzone/mailzone/fleet"
-	"github.com/mailzone/mailzone/verify"
 
 	"github.com/mailzone/mailzone/apply"
 	"github.com/mailzone/mailzone/instructions"
@@ -16,27 +15,6 @@ import (
 	"github.com/mailzone/mailzone/providers"
 	"github.com/mailzone/mailzone/schema"
 )
-
-// applyDoc is apply's --format json document (docs/json.md).
-type applyDoc struct {
-	FormatVersion int              `json:"format_version"`
-	ExitCode      int              `json:"exit_code"`
-	Zones         []applyZoneDoc   `json:"zones"`
-	Excluded      any              `json:"excluded"`
-	Verify        []verify.ZoneDoc `json:"verify"`
-	Interrupted   bool             `json:"interrupted"`
-}
-
-type applyZoneDoc struct {
-	Zone       string `json:"zone"`
-	Provider   string `json:"provider"`
-	Changes    int    `json:"changes"`
-	Written    int    `json:"written"`
-	NotStarted bool   `json:"not_started,omitempty"`
-	Manual     bool   `json:"manual,omitempty"`
-	InEffect   bool   `json:"in_effect,omitempty"`
-	Error      string `json:"error,omitempty"`
-}
 
 func (r *run) apply(args []string) (code int) {
 	fs := flag.NewFlagSet("apply", flag.ContinueOnError)
@@ -59,7 +37,7 @@ func (r *run) apply(args []string) (code int) {
 	if *format != "text" && *format != "json" {
 		return r.usageError("apply", fmt.Errorf("--format must be text or json, not %q", *format))
 	}
-	doc := &applyDoc{FormatVersion: JSONVersion, Zones: []applyZoneDoc{}, Excluded: []any{}, Verify: []verify.ZoneDoc{}}
+	doc := apply.NewDoc(JSONVersion)
 	if *format == "json" {
 		emit := r.jsonMode()
 		r.verified = &doc.Verify
@@ -182,7 +160,7 @@ func (r *run) apply(args []string) (code int) {
 	// Zones the plan was already applied to are skipped, and said so.
 	for _, z := range checked.InEffect {
 		fmt.Fprintf(r.env.Stdout, "zone %s: already in effect (the plan was applied before); nothing to write\n", z.Zone)
-		doc.Zones = append(doc.Zones, applyZoneDoc{Zone: z.Zone, Provider: z.Provider, Changes: len(z.Changes), InEffect: true})
+		doc.InEffect(z)
 	}
 	if len(checked.InEffect) > 0 && len(checked.Pending) == 0 {
 		fmt.Fprintln(r.env.Stdout, "The plan is already in effect: every zone holds what it asks for. Nothing was written.")
@@ -197,7 +175,7 @@ func (r *run) apply(args []string) (code int) {
 	// changes become instructions, and apply waits for them with the rest.
 	writable, manual := af.Manual(work)
 	for _, z := range manual {
-		doc.Zones = append(doc.Zones, applyZoneDoc{Zone: z.Zone, Provider: z.Provider, Changes: len(z.Changes), Manual: true})
+		doc.Manual(z)
 	}
 	if len(manual) > 0 && !r.instructions(manual, *instrFile) {
 		return ExitError
@@ -207,11 +185,7 @@ func (r *run) apply(args []string) (code int) {
 		doc.Excluded = p.Excluded
 	}
 	for i, z := range writable {
-		zd := applyZoneDoc{Zone: z.Zone, Provider: z.Provider, Changes: len(z.Changes), Written: len(results[i].Written), NotStarted: results[i].Zone == nil}
-		if results[i].Err != nil {
-			zd.Error = results[i].Err.Error()
-		}
-		doc.Zones = append(doc.Zones, zd)
+		doc.Wrote(z, results[i])
 	}
 	failed := false
 	var notStarted []string
@@ -251,18 +225,7 @@ func (r *run) apply(args []string) (code int) {
 		fmt.Fprintln(r.env.Stdout, "Not waiting for them (--no-wait): run mailzone verify once the DNS admin has made the changes.")
 		work = writable
 	}
-	checks := fleet.ChecksFromPlan(cfg, work)
-	var live []fleet.Check
-	var staged []string
-	for i, c := range checks {
-		st, _ := opened[work[i].Provider].(providers.Staged)
-		explicit := len(vf.nameservers) > 0 || (c.Domain != nil && len(c.Domain.Verify.Nameservers) > 0)
-		if st != nil && st.Staged() && !explicit {
-			staged = append(staged, c.Zone)
-			continue
-		}
-		live = append(live, c)
-	}
+	live, staged := fleet.Live(fleet.ChecksFromPlan(cfg, work), work, opened, vf.nameservers)
 	switch {
 	case len(staged) == 1:
 		fmt.Fprintf(r.env.Stdout, "Zone %s was written to its zone file and is not verified: it is live once a nameserver loads it (then run mailzone verify, or set verify.nameservers).\n", staged[0])

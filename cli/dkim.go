@@ -103,19 +103,10 @@ func (r *run) rotate(args []string) int {
 		r.errorf("domain %s is not in %s; add it with mailzone onboard", domain, cfg.File)
 		return ExitError
 	}
-	if d.Parked {
-		r.errorf("domain %s is parked (mail: none) and publishes no DKIM keys", domain)
+	old, err := rotate.CanAdd(d, sel)
+	if err != nil {
+		r.errorf("%v", err)
 		return ExitError
-	}
-	var old []string
-	for _, s := range d.DKIM {
-		if s.Name == sel {
-			r.errorf("domain %s already declares selector %s; choose a new one", domain, sel)
-			return ExitError
-		}
-		if s.Kind == schema.KeySelector {
-			old = append(old, s.Name)
-		}
 	}
 	if kf.algorithm == "" {
 		kf.algorithm = rotate.NewestAlgorithm(d)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mailzone/mailzone/plan"
+	"github.com/mailzone/mailzone/providers"
 	"github.com/mailzone/mailzone/rrset"
 	"github.com/mailzone/mailzone/schema"
 	"github.com/mailzone/mailzone/verify"
@@ -150,4 +151,21 @@ func Verify(ctx context.Context, checks []Check, o VerifyOptions) []Verified {
 		return out[i].Err == nil && out[i].Result != nil && out[i].Result.Verified
 	})
 	return out
+}
+
+// Live splits the checks of the zones written (checks[i] is zones[i]) into
+// those to verify now and the zones whose writes are staged (zone files
+// that a nameserver loads later), which are not, unless nameservers to ask
+// are given (flagNS, --nameserver) or configured (verify.nameservers).
+func Live(checks []Check, zones []*plan.Zone, opened map[string]providers.Provider, flagNS []string) (live []Check, staged []string) {
+	for i, c := range checks {
+		st, _ := opened[zones[i].Provider].(providers.Staged)
+		explicit := len(flagNS) > 0 || (c.Domain != nil && len(c.Domain.Verify.Nameservers) > 0)
+		if st != nil && st.Staged() && !explicit {
+			staged = append(staged, c.Zone)
+			continue
+		}
+		live = append(live, c)
+	}
+	return live, staged
 }

@@ -151,3 +151,21 @@ func (e Editor) Retire(cfg *schema.Config, domain, selector string) error {
 	}
 	return e.Write(cfg.File, data)
 }
+
+// CanAdd checks that selector may be added to the domain: the domain
+// publishes DKIM (it is not parked) and does not declare the selector yet.
+// It returns the domain's key selectors, which the new one succeeds.
+func CanAdd(d *schema.Domain, selector string) (old []string, err error) {
+	if d.Parked {
+		return nil, fmt.Errorf("domain %s is parked (mail: none) and publishes no DKIM keys", d.Name)
+	}
+	for _, s := range d.DKIM {
+		if s.Name == selector {
+			return nil, fmt.Errorf("domain %s already declares selector %s; choose a new one", d.Name, selector)
+		}
+		if s.Kind == schema.KeySelector {
+			old = append(old, s.Name)
+		}
+	}
+	return old, nil
+}
