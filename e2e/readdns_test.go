@@ -418,3 +418,31 @@ func tailLines(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
+
+// TestReadThroughDNSParked: a parked brand (mail: none) publishes the null
+// MX, "v=spf1 -all", DMARC reject and the wildcard *._domainkey revocation.
+// The wildcard is asked for by its own name, so the zone is still read
+// from its nameservers, and a missing piece is still seen.
+func TestReadThroughDNSParked(t *testing.T) {
+	f := newCFFleet(t, "127.0.0.1:0", "")
+	f.cf.AddZone("old-brand.com")
+	f.cf.AddRecord("old-brand.com", fakecf.Record{Name: "old-brand.com", Type: "A", Content: "203.0.113.99", TTL: 1})
+	data, _ := os.ReadFile(f.cfg)
+	writeFile(t, f.cfg, string(data)+"  old-brand.com: {mail: none}   # parked since the rebrand\n")
+	if r := run(t, f.dir, f.vars, "apply", "--offline", "--yes", "--no-verify", "-c", f.cfg); r.code != 0 {
+		t.Fatalf("apply: %s", r)
+	}
+	code, p, _ := f.plan(t, "-d", "old-brand.com")
+	if dns, _, _ := p.via(); code != 0 || !slices.Equal(dns, []string{"old-brand.com"}) {
+		t.Fatalf("parked zone: exit %d, read from DNS %v: %+v", code, dns, p.Zones)
+	}
+	for _, r := range f.cf.Records("old-brand.com") {
+		if r.Name == "*._domainkey.old-brand.com" {
+			f.cf.DeleteRecord("old-brand.com", r.ID)
+		}
+	}
+	code, p, _ = f.plan(t, "-d", "old-brand.com")
+	if _, api, changed := p.via(); code != 2 || !slices.Equal(changed, []string{"old-brand.com"}) || !slices.Equal(api, []string{"old-brand.com"}) {
+		t.Fatalf("the wildcard revocation deleted in the dashboard: exit %d, changed %v, listed %v", code, changed, api)
+	}
+}

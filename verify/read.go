@@ -205,7 +205,10 @@ func wildcardProbes(zone string, keys []rrset.Key) []string {
 	seen := map[string]bool{}
 	for _, k := range keys {
 		name := rrset.Absolute(k.Name, ".")
-		if strings.EqualFold(name, apex) {
+		if strings.EqualFold(name, apex) || strings.HasPrefix(name, "*.") {
+			// The apex is never synthesized; neither is a wildcard asked
+			// for by its own name (*._domainkey of a parked domain): the
+			// answer is the wildcard record itself.
 			continue
 		}
 		_, parent, _ := strings.Cut(name, ".")

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mailzone/mailzone/rrset"
+	"github.com/miekg/dns"
 )
 
 // readKeys are the names a manual provider reads for example.com: the
@@ -115,5 +116,49 @@ func TestReadFaults(t *testing.T) {
 				t.Errorf("error %v, want %q", err, c.err)
 			}
 		})
+	}
+}
+
+// TestReadExactWildcardBIND: a real BIND zone with the wildcard DKIM
+// revocation of a parked domain (*._domainkey TXT "v=DKIM1; p="). Asked by
+// its own name, the wildcard is read exactly. A revoked selector that is
+// missing from the zone would be answered by the wildcard with the same
+// "v=DKIM1; p=" it should hold, so ReadExact refuses to vouch for the
+// zone, while Read (the manual provider's) reports the synthesized answer.
+func TestReadExactWildcardBIND(t *testing.T) {
+	t.Parallel()
+	z := startBIND(t, 0)
+	o := z.options(10 * time.Second)
+	// Without a wildcard, every probe is an authoritative NXDOMAIN.
+	if _, err := ReadExact(context.Background(), zone, readKeys, o); err != nil {
+		t.Errorf("ReadExact where no wildcard is: %v", err)
+	}
+	m := new(dns.Msg)
+	m.SetUpdate(zone)
+	rr, _ := dns.NewRR(`*._domainkey.example.com. 300 IN TXT "v=DKIM1; p="`)
+	m.Insert([]dns.RR{rr})
+	sendUpdate(t, z.primary, m)
+	z.secondary.WaitSerial(t, z.primary.Serial(t), 10*time.Second)
+
+	parked := []rrset.Key{{Name: "example.com.", Type: "MX"}, {Name: "*._domainkey.example.com.", Type: "TXT"}, {Name: "_dmarc.example.com.", Type: "TXT"}}
+	sets, err := ReadExact(context.Background(), zone, parked, o)
+	if err != nil {
+		t.Fatalf("ReadExact of the wildcard itself: %v", err)
+	}
+	if got := rrset.Index(sets)[parked[1]]; !slices.Equal(got.Values, []string{"v=DKIM1; p="}) {
+		t.Errorf("the wildcard read as %v", got.Values)
+	}
+
+	revoked := append(parked, rrset.Key{Name: "gone._domainkey.example.com.", Type: "TXT"})
+	_, err = ReadExact(context.Background(), zone, revoked, o)
+	if err == nil || !strings.Contains(err.Error(), "a wildcard answers under _domainkey.example.com.") {
+		t.Errorf("ReadExact of a name the wildcard covers: %v", err)
+	}
+	sets, err = Read(context.Background(), zone, revoked, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rrset.Index(sets)[revoked[3]]; !slices.Equal(got.Values, []string{"v=DKIM1; p="}) {
+		t.Errorf("Read of a name the wildcard covers: %v (BIND synthesizes the wildcard's value)", got.Values)
 	}
 }
