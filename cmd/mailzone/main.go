@@ -2,8 +2,9 @@
 // SPF, DKIM, DMARC, MTA-STS, TLS-RPT, BIMI) as a YAML desired state and makes DNS
 // providers match it. See the README for the commands.
 //
-// MAILZONE_CPUPROFILE=FILE writes a CPU profile of the run to FILE, for
-// `go tool pprof` (see Development in the README).
+// MAILZONE_CPUPROFILE=FILE writes a CPU profile of the run to FILE, and
+// MAILZONE_MEMPROFILE=FILE a profile of its allocations, for `go tool pprof`
+// (see Development in the README).
 package main
 
 import (
@@ -22,10 +23,18 @@ func main() {
 			os.Exit(cli.ExitError)
 		}
 		pprof.StartCPUProfile(f)
-		code := cli.Main(os.Args[1:], cli.System())
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+	}
+	code := cli.Main(os.Args[1:], cli.System())
+	if path := os.Getenv("MAILZONE_MEMPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			pprof.Lookup("allocs").WriteTo(f, 0)
+			f.Close()
+		}
+	}
+	if code != 0 {
 		pprof.StopCPUProfile()
-		f.Close()
 		os.Exit(code)
 	}
-	os.Exit(cli.Main(os.Args[1:], cli.System()))
 }
