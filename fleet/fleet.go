@@ -104,6 +104,7 @@ func Read(ctx context.Context, cfg *schema.Config, ts []*Target, rd Reading) *pl
 		}
 	}()
 	served := servedReader{dns: rd.DNS, cache: verify.NewCache(), limiter: verify.NewLimiter(verify.DefaultPerAddress), breaker: newBreaker()}
+	defer served.limiter.Close()
 	ForEach(len(ts), rd.Parallel, rd.Progress, rd.Stopped, func(i int) bool {
 		t := ts[i]
 		prov := rd.Providers[t.Provider]

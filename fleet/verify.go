@@ -131,6 +131,7 @@ func Verify(ctx context.Context, checks []Check, o VerifyOptions) []Verified {
 	// The zones of a run share the resolver's answers about nameserver
 	// names and parents, and each nameserver address's capacity.
 	cache, limiter := verify.NewCache(), verify.NewLimiter(verify.DefaultPerAddress)
+	defer limiter.Close()
 	ForEach(len(checks), o.Parallel, o.Progress, nil, func(i int) bool {
 		c := checks[i]
 		vo := o.Options(c)

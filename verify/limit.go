@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/miekg/dns"
 )
@@ -13,9 +14,10 @@ import (
 // takes only turns into drops, retries and timeouts. Safe for concurrent
 // use; the zero value is not usable, use NewLimiter.
 type Limiter struct {
-	per  int
-	mu   sync.Mutex
-	sems map[string]chan struct{}
+	per   int
+	mu    sync.Mutex
+	sems  map[string]chan struct{}
+	conns map[string][]*dns.Conn // idle UDP sockets to each address
 }
 
 // DefaultPerAddress is how many questions fleet runs keep in flight to one
@@ -24,7 +26,52 @@ const DefaultPerAddress = 32
 
 // NewLimiter allows per questions in flight to each address.
 func NewLimiter(per int) *Limiter {
-	return &Limiter{per: max(per, 1), sems: map[string]chan struct{}{}}
+	return &Limiter{per: max(per, 1), sems: map[string]chan struct{}{}, conns: map[string][]*dns.Conn{}}
+}
+
+// conn returns an idle UDP socket to addr, or a new one: a fleet run asks
+// each address thousands of questions, and a socket per question costs more
+// than the question.
+func (l *Limiter) conn(addr string, timeout time.Duration) (*dns.Conn, error) {
+	l.mu.Lock()
+	if idle := l.conns[addr]; len(idle) > 0 {
+		c := idle[len(idle)-1]
+		l.conns[addr] = idle[:len(idle)-1]
+		l.mu.Unlock()
+		return c, nil
+	}
+	l.mu.Unlock()
+	return dns.DialTimeout("udp", addr, timeout)
+}
+
+// done gives back a socket that answered; one that failed is closed, since
+// a late answer may still arrive on it.
+func (l *Limiter) done(addr string, c *dns.Conn, err error) {
+	if err == nil {
+		l.mu.Lock()
+		if len(l.conns[addr]) < l.per {
+			l.conns[addr] = append(l.conns[addr], c)
+			l.mu.Unlock()
+			return
+		}
+		l.mu.Unlock()
+	}
+	c.Close()
+}
+
+// Close closes the idle sockets; the Limiter stays usable.
+func (l *Limiter) Close() {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for addr, cs := range l.conns {
+		for _, c := range cs {
+			c.Close()
+		}
+		delete(l.conns, addr)
+	}
 }
 
 // acquire waits for room to ask addr; the returned func gives it back.
@@ -55,5 +102,8 @@ func askAuth(ctx context.Context, o Options, addr, name string, qtype uint16) (*
 		return nil, err
 	}
 	defer release()
-	return exchange(ctx, addr, name, qtype, false, o.QueryTimeout)
+	if o.Limiter == nil {
+		return exchange(ctx, addr, name, qtype, false, o.QueryTimeout)
+	}
+	return exchangePooled(ctx, o.Limiter, addr, name, qtype, o.QueryTimeout)
 }

@@ -45,6 +45,40 @@ func exchange(ctx context.Context, addr, name string, qtype uint16, rd bool, tim
 	return r, nil
 }
 
+// exchangePooled is exchange for an authoritative address (RD=0) over a UDP
+// socket the Limiter keeps for it, so that a run reuses one socket per
+// question in flight instead of opening one per question. A truncated
+// answer is asked again over TCP, as exchange does.
+func exchangePooled(ctx context.Context, l *Limiter, addr, name string, qtype uint16, timeout time.Duration) (*dns.Msg, error) {
+	m := new(dns.Msg)
+	m.SetQuestion(dns.Fqdn(name), qtype)
+	m.RecursionDesired = false
+	m.SetEdns0(UDPSize, false)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	co, err := l.conn(addr, timeout)
+	if err != nil {
+		return nil, classifyNetErr(addr, err)
+	}
+	c := &dns.Client{Net: "udp", UDPSize: UDPSize, Timeout: timeout}
+	r, _, err := c.ExchangeWithConnContext(ctx, m, co)
+	l.done(addr, co, err)
+	if err == nil && r.Truncated {
+		c.Net = "tcp"
+		r, _, err = c.ExchangeContext(ctx, m, addr)
+		if err != nil {
+			err = fmt.Errorf("over TCP after a truncated UDP answer: %w", err)
+		}
+	}
+	if err != nil {
+		return nil, classifyNetErr(addr, err)
+	}
+	if r.Id != m.Id {
+		return nil, errors.New("answer with a wrong ID")
+	}
+	return r, nil
+}
+
 // classifyNetErr turns a failed exchange into a short reason. An IPv6 address
 // this machine has no route to (the connect fails with ENETUNREACH or
 // EADDRNOTAVAIL) wraps errNoRoute.

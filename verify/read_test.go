@@ -2,6 +2,7 @@ package verify
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -98,24 +99,32 @@ func TestReadFaults(t *testing.T) {
 		{"timeout", []string{good.Addr, silent.Addr}, "at " + silent.Addr + ": timeout"},
 		{"truncated", []string{good.Addr, tc.Addr}, ""},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			sets, err := Read(context.Background(), zone, readKeys, fast(c.addrs...))
-			if c.err == "" {
-				if err != nil {
-					t.Fatal(err)
+		for _, pooled := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/pooled=%v", c.name, pooled), func(t *testing.T) {
+				o := fast(c.addrs...)
+				if pooled {
+					// A fleet run's Limiter, which reuses UDP sockets.
+					o.Limiter = NewLimiter(DefaultPerAddress)
+					defer o.Limiter.Close()
 				}
-				if got := rrset.Index(sets)[readKeys[2]]; !slices.Equal(got.Values, []string{dkim2048}) {
-					t.Errorf("DKIM over TCP: %v", got.Values)
+				sets, err := Read(context.Background(), zone, readKeys, o)
+				if c.err == "" {
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got := rrset.Index(sets)[readKeys[2]]; !slices.Equal(got.Values, []string{dkim2048}) {
+						t.Errorf("DKIM over TCP: %v", got.Values)
+					}
+					if tc.tcp.Load() == 0 {
+						t.Error("no TCP query after truncated answers")
+					}
+					return
 				}
-				if tc.tcp.Load() == 0 {
-					t.Error("no TCP query after truncated answers")
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Errorf("error %v, want %q", err, c.err)
 				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), c.err) {
-				t.Errorf("error %v, want %q", err, c.err)
-			}
-		})
+			})
+		}
 	}
 }
 
