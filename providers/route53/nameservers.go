@@ -20,7 +20,12 @@ func (p *Provider) Nameservers(ctx context.Context, zone string) ([]string, erro
 	if err != nil {
 		return nil, err
 	}
-	if ns := p.setNameservers(ctx, id); len(ns) > 0 {
+	// Known already when a plan of this run listed the delegation sets; a
+	// single zone's lookup never starts that listing.
+	p.mu.Lock()
+	ns := p.sets[id]
+	p.mu.Unlock()
+	if len(ns) > 0 {
 		return ns, nil
 	}
 	out, err := p.client.GetHostedZone(ctx, &r53.GetHostedZoneInput{Id: aws.String(id)})
