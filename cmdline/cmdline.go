@@ -74,6 +74,7 @@ func Dashed(name string) string {
 // set to describe. It wraps flag.ErrHelp.
 type HelpError struct{ FlagSet *flag.FlagSet }
 
+// Error is flag.ErrHelp's message.
 func (HelpError) Error() string { return flag.ErrHelp.Error() }
 
 // Unwrap returns flag.ErrHelp.
