@@ -66,6 +66,7 @@ func (r *run) reading(f planFlags, cfg *schema.Config, opened map[string]provide
 		Progress:  r.newProgress("plan", n),
 		Stopped:   r.stop.Stopped,
 		Why:       r.stop.Why,
+		Stop:      r.stop.Soft(),
 		API:       f.read == "api",
 		DNS:       fleet.ZoneDNS(cfg, f.resolver, f.nameservers),
 	}

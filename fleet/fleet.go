@@ -77,6 +77,10 @@ type Reading struct {
 	// DNS is how zones' nameservers are reached: the resolver, and the
 	// addresses configured per zone (verify.nameservers, --nameserver).
 	DNS providers.DNS
+	// Stop, when set, is cancelled once no new work may start (the first
+	// signal): work that only serves zones not started yet, such as a
+	// provider's listing of the account's zones, ends there.
+	Stop context.Context
 }
 
 // Read reads every target zone once and diffs it, rd.Parallel zones at a
@@ -87,7 +91,12 @@ type Reading struct {
 // errors of the plan, with rd.Why() as the reason.
 func Read(ctx context.Context, cfg *schema.Config, ts []*Target, rd Reading) *plan.Plan {
 	p := &plan.Plan{FormatVersion: plan.FormatVersion, Config: cfg.File, Zones: make([]*plan.Zone, len(ts))}
-	Prepare(ctx, ts, rd.Providers)
+	prepCtx, cancelPrep := context.WithCancel(ctx)
+	defer cancelPrep()
+	if rd.Stop != nil {
+		defer context.AfterFunc(rd.Stop, cancelPrep)()
+	}
+	Prepare(prepCtx, ts, rd.Providers)
 	why := rd.Why
 	if why == nil {
 		why = func() string { return "stopped" }
