@@ -31,7 +31,9 @@ import (
 //
 // The nameservers are found as a real run finds them: the ones Cloudflare
 // assigned, resolved through the resolver (port 53 on 127.0.0.73, so root);
-// DNSREAD_NS=explicit names them in verify.nameservers instead.
+// DNSREAD_NS=explicit names them in verify.nameservers instead;
+// DNSREAD_RTT=15ms delays every DNS answer, as nameservers that far away;
+// DNSREAD_PARALLEL sets the plan's --parallel.
 //
 //	DNSREAD_BENCH=1 DNSREAD_N=10000 go test ./bench/dnsread -run TestCloudflareFleet -v -count=1 -timeout 30m
 func TestCloudflareFleet(t *testing.T) {
@@ -72,7 +74,12 @@ func TestCloudflareFleet(t *testing.T) {
 		front.AddHost("ada.ns.cloudflare.com", net.ParseIP("127.0.0.73"))
 		front.AddHost("bob.ns.cloudflare.com", net.ParseIP("127.0.0.73"))
 	}
-	t.Logf("nameservers: %s", where)
+	rtt := ""
+	if d, err := time.ParseDuration(os.Getenv("DNSREAD_RTT")); err == nil {
+		front.SetLatency(d) // nameservers that far away, as over the internet
+		rtt = fmt.Sprintf(", answering after %v", d)
+	}
+	t.Logf("nameservers: %s%s", where, rtt)
 	config := func(rate string) string {
 		var b strings.Builder
 		fmt.Fprintf(&b, "version: 1\nproviders:\n  cf: {type: cloudflare, api_token: \"${CF_TOKEN}\", endpoint: %q%s}\n", cf.URL(), rate)
@@ -121,6 +128,9 @@ func TestCloudflareFleet(t *testing.T) {
 	measure := func(what string, args ...string) {
 		cf.ResetLog()
 		q0 := front.Queries.Load()
+		if p := os.Getenv("DNSREAD_PARALLEL"); p != "" {
+			args = append(args, "--parallel", p)
+		}
 		code, out, took := mz(append([]string{"plan", "--offline", "--detailed-exitcode", "--format", "json", "-c", real}, args...)...)
 		var p struct {
 			Zones []struct {

@@ -35,6 +35,7 @@ type Server struct {
 	lag    time.Duration
 	noAA   bool
 	silent bool
+	rtt    time.Duration // added before each answer
 	hosts  map[string]net.IP // absolute lower-case name -> address, for A lookups
 	now    func() time.Time
 
@@ -143,6 +144,13 @@ func (s *Server) SetSilent(on bool) {
 	s.silent = on
 }
 
+// SetLatency delays every answer by d, as a nameserver d away.
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rtt = d
+}
+
 // AddHost answers A questions for name with ip, as the recursive resolver
 // that finds the provider's nameservers would.
 func (s *Server) AddHost(name string, ip net.IP) {
@@ -160,12 +168,15 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 	q := r.Question[0]
 	name := strings.ToLower(q.Name)
 	s.mu.Lock()
-	silent, noAA := s.silent, s.noAA
+	silent, noAA, rtt := s.silent, s.noAA, s.rtt
 	ip, isHost := s.hosts[name]
 	apex, names := s.visible(name)
 	s.mu.Unlock()
 	if silent {
 		return
+	}
+	if rtt > 0 {
+		time.Sleep(rtt)
 	}
 	m := new(dns.Msg)
 	m.SetReply(r)
