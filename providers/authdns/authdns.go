@@ -35,7 +35,7 @@ type Server struct {
 	lag    time.Duration
 	noAA   bool
 	silent bool
-	rtt    time.Duration // added before each answer
+	rtt    time.Duration     // added before each answer
 	hosts  map[string]net.IP // absolute lower-case name -> address, for A lookups
 	now    func() time.Time
 
