@@ -69,14 +69,18 @@ func read(ctx context.Context, zone string, keys []rrset.Key, o Options, probe b
 	}
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, maxQueries)
-	for i, k := range keys {
+	for i := range keys {
 		got[i] = make([]answer, len(addrs))
+	}
+	for _, q := range questions(keys) {
 		for j, addr := range addrs {
 			wg.Go(func() {
 				sem <- struct{}{}
 				defer func() { <-sem }()
-				set, err := readOne(ctx, addr, k, o)
-				got[i][j] = answer{set, err}
+				sets, err := readOne(ctx, addr, q, keys, o)
+				for n, i := range q.keys {
+					got[i][j] = answer{sets[n], err}
+				}
 				failed(err)
 			})
 		}
@@ -147,28 +151,83 @@ func read(ctx context.Context, zone string, keys []rrset.Key, o Options, probe b
 // maxQueries bounds the questions one Read has in flight.
 const maxQueries = 16
 
-// readOne asks one address for one key.
-func readOne(ctx context.Context, addr string, k rrset.Key, o Options) (rrset.RRset, error) {
-	qtype, ok := dns.StringToType[k.Type]
+// question is one question to ask each address, answering for one or two
+// keys at its name.
+type question struct {
+	name  string
+	qtype string
+	keys  []int // indexes into the keys read
+}
+
+// questions groups the keys into questions: a name read as CNAME and as one
+// other type is asked once, for that type. An authoritative answer for a
+// name that holds a CNAME is the CNAME itself (RFC 1034 §3.6.2), and for a
+// name that holds none it is the records of the type asked for, so one
+// answer says both. A DKIM selector delegated to an ESP is read so (its
+// CNAME, and the TXT it must not have) in half the questions.
+func questions(keys []rrset.Key) []question {
+	var out []question
+	at := map[string][]int{}
+	var names []string
+	for i, k := range keys {
+		n := strings.ToLower(rrset.Absolute(k.Name, "."))
+		if _, ok := at[n]; !ok {
+			names = append(names, n)
+		}
+		at[n] = append(at[n], i)
+	}
+	for _, n := range names {
+		idx := at[n]
+		if len(idx) == 2 && (keys[idx[0]].Type == "CNAME") != (keys[idx[1]].Type == "CNAME") {
+			other := idx[0]
+			if keys[other].Type == "CNAME" {
+				other = idx[1]
+			}
+			out = append(out, question{name: n, qtype: keys[other].Type, keys: idx})
+			continue
+		}
+		for _, i := range idx {
+			out = append(out, question{name: n, qtype: keys[i].Type, keys: []int{i}})
+		}
+	}
+	return out
+}
+
+// readOne asks one address one question and returns the RRset of each of
+// its keys, in the order of q.keys.
+func readOne(ctx context.Context, addr string, q question, keys []rrset.Key, o Options) ([]rrset.RRset, error) {
+	qtype, ok := dns.StringToType[q.qtype]
 	if !ok {
-		return rrset.RRset{}, fmt.Errorf("unknown type %s", k.Type)
+		return make([]rrset.RRset, len(q.keys)), fmt.Errorf("unknown type %s", q.qtype)
 	}
-	r, err := askAuth(ctx, o, addr, k.Name, qtype)
+	r, err := askAuth(ctx, o, addr, q.name, qtype)
+	if err == nil {
+		if e := rcodeError(r); e != "" {
+			err = fmt.Errorf("%s", e)
+		} else if !r.Authoritative {
+			err = fmt.Errorf("lame: answer without AA (the server is not authoritative for the zone, or the name is delegated elsewhere)")
+		}
+	}
+	out := make([]rrset.RRset, len(q.keys))
 	if err != nil {
-		return rrset.RRset{}, err
+		return out, err
 	}
-	if e := rcodeError(r); e != "" {
-		return rrset.RRset{}, fmt.Errorf("%s", e)
+	for n, i := range q.keys {
+		out[n] = servedSet(r, rrset.Absolute(keys[i].Name, "."), keys[i].Type)
 	}
-	if !r.Authoritative {
-		return rrset.RRset{}, fmt.Errorf("lame: answer without AA (the server is not authoritative for the zone, or the name is delegated elsewhere)")
-	}
-	set := rrset.RRset{Name: rrset.Absolute(k.Name, "."), Type: k.Type}
+	return out, nil
+}
+
+// servedSet is the RRset of type typ at name in an answer, with the TTL of
+// each record kept where they differ.
+func servedSet(r *dns.Msg, name, typ string) rrset.RRset {
+	rtype := dns.StringToType[typ]
+	set := rrset.RRset{Name: name, Type: typ}
 	ttls := map[string]uint32{}
 	first, mixed := true, false
 	for _, rr := range r.Answer {
 		h := rr.Header()
-		if h.Rrtype != qtype || !strings.EqualFold(h.Name, set.Name) {
+		if h.Rrtype != rtype || !strings.EqualFold(h.Name, set.Name) {
 			continue
 		}
 		v := rrValue(rr)
@@ -189,7 +248,7 @@ func readOne(ctx context.Context, addr string, k rrset.Key, o Options) (rrset.RR
 		// keep each, so the records mailzone owns are judged by their own.
 		set.ValueTTLs = ttls
 	}
-	return set, nil
+	return set
 }
 
 // wildcardProbes returns one name that cannot exist under each parent of the

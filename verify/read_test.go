@@ -171,3 +171,43 @@ func TestReadExactWildcardBIND(t *testing.T) {
 		t.Errorf("Read of a name the wildcard covers: %v (BIND synthesizes the wildcard's value)", got.Values)
 	}
 }
+
+// TestReadDelegatedSelectorBIND: a DKIM selector delegated to Microsoft 365
+// by CNAME, read as CNAME and as TXT (which it must not have) with one
+// question per address: BIND answers the TXT question with the CNAME.
+func TestReadDelegatedSelectorBIND(t *testing.T) {
+	t.Parallel()
+	z := startBIND(t, 0)
+	m := new(dns.Msg)
+	m.SetUpdate(zone)
+	rr, _ := dns.NewRR("selector1._domainkey.example.com. 3600 IN CNAME selector1-example-com._domainkey.contoso.onmicrosoft.com.")
+	m.Insert([]dns.RR{rr})
+	sendUpdate(t, z.primary, m)
+	z.secondary.WaitSerial(t, z.primary.Serial(t), 10*time.Second)
+	keys := []rrset.Key{
+		{Name: "selector1._domainkey.example.com.", Type: "CNAME"},
+		{Name: "selector1._domainkey.example.com.", Type: "TXT"},
+		{Name: "s1._domainkey.example.com.", Type: "TXT"},
+		{Name: "s1._domainkey.example.com.", Type: "CNAME"},
+	}
+	if qs := questions(keys); len(qs) != 2 || qs[0].qtype != "TXT" || qs[1].qtype != "TXT" {
+		t.Errorf("questions: %+v", qs)
+	}
+	sets, err := ReadExact(context.Background(), zone, keys, z.options(10*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := rrset.Index(sets)
+	if v := got[keys[0]]; !slices.Equal(v.Values, []string{"selector1-example-com._domainkey.contoso.onmicrosoft.com."}) || v.TTL != 3600 {
+		t.Errorf("CNAME: %v TTL %d", v.Values, v.TTL)
+	}
+	if v := got[keys[1]]; len(v.Values) != 0 {
+		t.Errorf("TXT at the CNAME: %v", v.Values)
+	}
+	if v := got[keys[2]]; !slices.Equal(v.Values, []string{dkim2048}) {
+		t.Errorf("the key selector's TXT: %v", v.Values)
+	}
+	if v := got[keys[3]]; len(v.Values) != 0 {
+		t.Errorf("CNAME at the key selector: %v", v.Values)
+	}
+}
