@@ -274,14 +274,7 @@ func TestReadThroughDNS(t *testing.T) {
 // at all. It needs port 53 on a loopback address.
 func TestReadThroughAssignedNameservers(t *testing.T) {
 	const ip = "127.0.0.71"
-	if l, err := net.ListenPacket("udp", ip+":53"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("port 53 on %s: %v", ip, err)
-		}
-		t.Skipf("port 53 on %s: %v", ip, err)
-	} else {
-		l.Close()
-	}
+	needPort53(t, ip)
 	f := newCFFleet(t, ip+":53", ip+":53")
 	f.front.AddHost("ada.ns.cloudflare.com", net.ParseIP(ip))
 	f.front.AddHost("bob.ns.cloudflare.com", net.ParseIP(ip))
@@ -319,14 +312,7 @@ func changesOf(p planJSON) string {
 // set's nameserver names resolve.
 func TestReadThroughDNSRoute53(t *testing.T) {
 	const ip = "127.0.0.72"
-	if l, err := net.ListenPacket("udp", ip+":53"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("port 53 on %s: %v", ip, err)
-		}
-		t.Skipf("port 53 on %s: %v", ip, err)
-	} else {
-		l.Close()
-	}
+	needPort53(t, ip)
 	r53 := fakeroute53.Start(t)
 	set := r53.AddDelegationSet("ns1.mailgate-dns.net", "ns2.mailgate-dns.net", "ns3.mailgate-dns.org", "ns4.mailgate-dns.co.uk")
 	var zones []string
@@ -445,4 +431,19 @@ func TestReadThroughDNSParked(t *testing.T) {
 	if _, api, changed := p.via(); code != 2 || !slices.Equal(changed, []string{"old-brand.com"}) || !slices.Equal(api, []string{"old-brand.com"}) {
 		t.Fatalf("the wildcard revocation deleted in the dashboard: exit %d, changed %v, listed %v", code, changed, api)
 	}
+}
+
+// needPort53 skips the test where port 53 of ip cannot be bound (not root),
+// and fails it under CI, which runs as root: discovered nameservers are
+// asked on port 53.
+func needPort53(t *testing.T, ip string) {
+	t.Helper()
+	l, err := net.ListenPacket("udp", ip+":53")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("port 53 on %s: %v", ip, err)
+		}
+		t.Skipf("port 53 on %s: %v", ip, err)
+	}
+	l.Close()
 }

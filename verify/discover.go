@@ -99,7 +99,7 @@ func lookupNSNow(ctx context.Context, o Options, zone string) ([]string, error) 
 	if o.Resolver == "" {
 		return nil, errors.New("no resolver configured")
 	}
-	r, err := exchange(ctx, o.Resolver, zone, dns.TypeNS, true, o.QueryTimeout)
+	r, err := exchange(ctx, nil, o.Resolver, zone, dns.TypeNS, true, o.QueryTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("NS %s via %s: %w", zone, o.Resolver, err)
 	}
@@ -153,7 +153,7 @@ func resolveHostNow(ctx context.Context, o Options, name string) ([]string, stri
 	)
 	for _, qtype := range []uint16{dns.TypeA, dns.TypeAAAA} {
 		wg.Go(func() {
-			r, err := exchange(ctx, o.Resolver, name, qtype, true, o.QueryTimeout)
+			r, err := exchange(ctx, nil, o.Resolver, name, qtype, true, o.QueryTimeout)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {

@@ -102,8 +102,5 @@ func askAuth(ctx context.Context, o Options, addr, name string, qtype uint16) (*
 		return nil, err
 	}
 	defer release()
-	if o.Limiter == nil {
-		return exchange(ctx, addr, name, qtype, false, o.QueryTimeout)
-	}
-	return exchangePooled(ctx, o.Limiter, addr, name, qtype, o.QueryTimeout)
+	return exchange(ctx, o.Limiter, addr, name, qtype, false, o.QueryTimeout)
 }

@@ -29,7 +29,7 @@ func NegativeTTL(ctx context.Context, zone string, o Options) (time.Duration, er
 	var last error = fmt.Errorf("no nameserver address")
 	for _, s := range servers {
 		for _, a := range s.Addrs {
-			r, err := exchange(ctx, a, zone, dns.TypeSOA, false, o.QueryTimeout)
+			r, err := exchange(ctx, nil, a, zone, dns.TypeSOA, false, o.QueryTimeout)
 			if err != nil {
 				last = err
 				continue

@@ -20,7 +20,10 @@ var errNoRoute = errors.New("no route")
 // exchange sends one question to one address and returns the answer: UDP with
 // EDNS0 (UDPSize), again over TCP when the answer is truncated. rd sets the
 // Recursion Desired bit: off for authoritative servers, on for the resolver.
-func exchange(ctx context.Context, addr, name string, qtype uint16, rd bool, timeout time.Duration) (*dns.Msg, error) {
+// With a Limiter, the UDP socket is one it keeps for the address, so a fleet
+// run reuses one socket per question in flight instead of opening one per
+// question; with nil, each question dials its own.
+func exchange(ctx context.Context, l *Limiter, addr, name string, qtype uint16, rd bool, timeout time.Duration) (*dns.Msg, error) {
 	m := new(dns.Msg)
 	m.SetQuestion(dns.Fqdn(name), qtype)
 	m.RecursionDesired = rd
@@ -28,41 +31,19 @@ func exchange(ctx context.Context, addr, name string, qtype uint16, rd bool, tim
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	c := &dns.Client{Net: "udp", UDPSize: UDPSize, Timeout: timeout}
-	r, _, err := c.ExchangeContext(ctx, m, addr)
-	if err == nil && r.Truncated {
-		c.Net = "tcp"
+	var (
+		r   *dns.Msg
+		err error
+	)
+	if l == nil {
 		r, _, err = c.ExchangeContext(ctx, m, addr)
-		if err != nil {
-			err = fmt.Errorf("over TCP after a truncated UDP answer: %w", err)
+	} else {
+		var co *dns.Conn
+		if co, err = l.conn(addr, timeout); err == nil {
+			r, _, err = c.ExchangeWithConnContext(ctx, m, co)
+			l.done(addr, co, err)
 		}
 	}
-	if err != nil {
-		return nil, classifyNetErr(addr, err)
-	}
-	if r.Id != m.Id {
-		return nil, errors.New("answer with a wrong ID")
-	}
-	return r, nil
-}
-
-// exchangePooled is exchange for an authoritative address (RD=0) over a UDP
-// socket the Limiter keeps for it, so that a run reuses one socket per
-// question in flight instead of opening one per question. A truncated
-// answer is asked again over TCP, as exchange does.
-func exchangePooled(ctx context.Context, l *Limiter, addr, name string, qtype uint16, timeout time.Duration) (*dns.Msg, error) {
-	m := new(dns.Msg)
-	m.SetQuestion(dns.Fqdn(name), qtype)
-	m.RecursionDesired = false
-	m.SetEdns0(UDPSize, false)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	co, err := l.conn(addr, timeout)
-	if err != nil {
-		return nil, classifyNetErr(addr, err)
-	}
-	c := &dns.Client{Net: "udp", UDPSize: UDPSize, Timeout: timeout}
-	r, _, err := c.ExchangeWithConnContext(ctx, m, co)
-	l.done(addr, co, err)
 	if err == nil && r.Truncated {
 		c.Net = "tcp"
 		r, _, err = c.ExchangeContext(ctx, m, addr)

@@ -1,16 +1,11 @@
 package dnsread
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -25,18 +20,9 @@ import (
 //
 //	DNSREAD_BENCH=1 DNSREAD_N=1000 go test ./bench/dnsread -run TestRoute53Fleet -v -count=1 -timeout 30m
 func TestRoute53Fleet(t *testing.T) {
-	if os.Getenv("DNSREAD_BENCH") == "" {
-		t.Skip("a measurement: set DNSREAD_BENCH=1 to run")
-	}
-	n := 1000
-	if v, err := strconv.Atoi(os.Getenv("DNSREAD_N")); err == nil && v > 0 {
-		n = v
-	}
+	n := benchSize(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "mailzone")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/mailzone/mailzone/cmd/mailzone").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := binary(t, dir)
 	const ip = "127.0.0.74"
 	r53 := fakeroute53.Start(t)
 	nameservers := []string{"ns1.mailgate-dns.net", "ns2.mailgate-dns.net", "ns3.mailgate-dns.org", "ns4.mailgate-dns.co.uk"}
@@ -70,58 +56,20 @@ func TestRoute53Fleet(t *testing.T) {
 	}
 	fast, real := config(`, rate: "2000"`), config("")
 	env := append(os.Environ(), "AWS_KEY=AKIDEXAMPLE", "AWS_SECRET=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
-	mz := func(args ...string) (int, []byte, time.Duration, int64) {
-		cmd := exec.Command(bin, args...)
-		cmd.Env = env
-		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		start := time.Now()
-		err := cmd.Run()
-		took := time.Since(start)
-		var rss int64
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			rss = ru.Maxrss
-		}
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		if code != 0 && code != 2 {
-			t.Fatalf("mailzone %v: exit %d\n%s", args[:2], code, errb.String())
-		}
-		return code, out.Bytes(), took, rss
-	}
 	start := time.Now()
-	mz("apply", "--offline", "--yes", "--no-verify", "--parallel", "64", "-c", fast)
+	mz(t, bin, env, "apply", "--offline", "--yes", "--no-verify", "--parallel", "64", "-c", fast)
 	t.Logf("setup: applied %d zones in %v", n, time.Since(start).Round(time.Millisecond))
 	measure := func(what string) {
 		r53.ResetLog()
 		q0 := front.Queries.Load()
-		code, out, took, rss := mz("plan", "--offline", "--detailed-exitcode", "--format", "json", "-c", real)
-		var p struct {
-			Zones []struct {
-				ReadVia string            `json:"read_via"`
-				Changes []json.RawMessage `json:"changes"`
-			} `json:"zones"`
-		}
-		if err := json.Unmarshal(out, &p); err != nil {
-			t.Fatal(err)
-		}
-		via, changed := map[string]int{}, 0
-		for _, z := range p.Zones {
-			via[z.ReadVia]++
-			if len(z.Changes) > 0 {
-				changed++
-			}
-		}
+		r := mz(t, bin, env, planArgs(real)...)
+		via, changed := readWays(t, r.out)
 		actions := map[string]int{}
 		for _, q := range r53.Requests() {
 			actions[q.Action]++
 		}
 		t.Logf("%s: %d zones in %v (exit %d, peak RSS %d MB): %d API requests %v, %d DNS questions; read from DNS %d, through the API %d; %d zone(s) with changes",
-			what, n, took.Round(time.Millisecond), code, rss/1024, len(r53.Requests()), actions, front.Queries.Load()-q0, via["dns"], via["api"]+via[""], changed)
+			what, n, r.took.Round(time.Millisecond), r.code, r.rss/1024, len(r53.Requests()), actions, front.Queries.Load()-q0, via["dns"], via["api"]+via[""], changed)
 	}
 	measure("no-op plan")
 	drift := n / 100
