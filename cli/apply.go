@@ -1,282 +1,31 @@
 package cli
 
 import (
-	"bufio"
 	"flag"
-	"fmt"
-	"os"
-	"strings"
 
-	"github.com/mailzone/mailzone/fleet"
-
-	"github.com/mailzone/mailzone/apply"
-	"github.com/mailzone/mailzone/instructions"
-	"github.com/mailzone/mailzone/plan"
-	"github.com/mailzone/mailzone/providers"
-	"github.com/mailzone/mailzone/schema"
+	"github.com/mailzone/mailzone/session"
 )
 
-func (r *run) apply(args []string) (code int) {
+func (r *run) apply(args []string) int {
 	fs := flag.NewFlagSet("apply", flag.ContinueOnError)
-	var f planFlags
-	f.register(fs)
-	f.registerRead(fs)
-	yes := fs.Bool("yes", false, "apply without asking")
-	noVerify := fs.Bool("no-verify", false, "do not check the authoritative nameservers after writing")
-	var vf verifyFlags
-	vf.register(fs)
-	full := fs.Bool("full", false, "show long values (DKIM keys) whole")
-	allowMass := fs.Bool("allow-mass-change", false, "apply even when the plan updates or deletes more than defaults.safety.max_change_percent of the existing owned record sets")
-	instrFile := fs.String("instructions", "", "also write the instructions for zones changed by hand (manual providers) to this file, as markdown for a ticket or an email")
-	noWait := fs.Bool("no-wait", false, "print the instructions for zones changed by hand, and do not wait for them to be served")
-	format := fs.String("format", "text", "output format: text or json (docs/json.md); json prints the document on stdout and everything else on stderr")
+	var o session.ApplyOptions
+	fleetFlags(fs, &o.Fleet)
+	readFlag(fs, &o.Fleet)
+	fs.BoolVar(&o.Yes, "yes", false, "apply without asking")
+	fs.BoolVar(&o.NoVerify, "no-verify", false, "do not check the authoritative nameservers after writing")
+	verifyFlags(fs, &o.Verifying)
+	fs.BoolVar(&o.Full, "full", false, "show long values (DKIM keys) whole")
+	fs.BoolVar(&o.AllowMassChange, "allow-mass-change", false, "apply even when the plan updates or deletes more than defaults.safety.max_change_percent of the existing owned record sets")
+	fs.StringVar(&o.Instructions, "instructions", "", "also write the instructions for zones changed by hand (manual providers) to this file, as markdown for a ticket or an email")
+	fs.BoolVar(&o.NoWait, "no-wait", false, "print the instructions for zones changed by hand, and do not wait for them to be served")
+	fs.StringVar(&o.Format, "format", "text", "output format: text or json (docs/json.md); json prints the document on stdout and everything else on stderr")
 	pos, err := parse(fs, args)
+	if err == nil {
+		err = oneOf(o.Format, "text", "json")
+	}
 	if err != nil {
 		return r.usageError("apply", err)
 	}
-	if *format != "text" && *format != "json" {
-		return r.usageError("apply", fmt.Errorf("--format must be text or json, not %q", *format))
-	}
-	doc := apply.NewDoc(JSONVersion)
-	if *format == "json" {
-		emit := r.jsonMode()
-		r.verified = &doc.Verify
-		defer func() {
-			doc.ExitCode, doc.Interrupted = code, r.stop.Stopped()
-			emit(doc)
-		}()
-	}
-	if len(pos) > 1 {
-		return r.usageError("apply", fmt.Errorf("give at most one plan file, not %d", len(pos)))
-	}
-	ctx := r.stop.Hard()
-	var p *plan.Plan
-	var opened map[string]providers.Provider
-	var cfg *schema.Config
-	// fresh is set when the plan was made by this run without a pause for
-	// confirmation, so re-reading the zones to detect a stale plan adds nothing.
-	fresh := false
-	if len(pos) == 1 {
-		saved, err := plan.Read(pos[0])
-		if err != nil {
-			r.errorf("%v", err)
-			return ExitError
-		}
-		if len(f.domains) > 0 {
-			return r.usageError("apply", fmt.Errorf("-d cannot narrow a saved plan; make a plan with -d instead"))
-		}
-		if f.config == "" && saved.Config != "" {
-			f.config = saved.Config
-		}
-		r.evidence = f.evidence
-		cfg = r.load(f.config)
-		if cfg == nil {
-			return ExitError
-		}
-		ts := []*fleet.Target{}
-		for _, z := range saved.Zones {
-			if cfg.Provider(z.Provider) == nil {
-				r.errorf("the plan uses provider %q, which %s does not declare; nothing was changed", z.Provider, cfg.File)
-				return ExitError
-			}
-			ts = append(ts, &fleet.Target{Zone: z.Zone, Provider: z.Provider})
-		}
-		share, err := f.fleet.share()
-		if err != nil {
-			return r.usageError("apply", err)
-		}
-		var ok bool
-		if opened, ok = r.openProviders(cfg, ts, share, fleet.ZoneDNS(cfg, f.resolver, vf.nameservers)); !ok {
-			fmt.Fprintln(r.env.Stderr, "mailzone: nothing was changed")
-			return ExitError
-		}
-		fleet.Prepare(ctx, ts, opened)
-		p = saved
-	} else {
-		f.nameservers = vf.nameservers
-		c, ts, o, ok := r.prepare(f)
-		if !ok {
-			return ExitError
-		}
-		cfg, opened = c, o
-		p = fleet.Read(ctx, cfg, ts, r.reading(f, cfg, opened, len(ts)))
-		if r.stop.Stopped() {
-			fmt.Fprintln(r.env.Stderr, "mailzone: stopped while planning; nothing was written")
-			return r.stop.ExitCode()
-		}
-		p.Excluded = r.excluded
-		p.Rollouts = r.rolloutsOf(p)
-		p.Flattened = r.flattenedOf(p)
-		r.stepSummary(p, cfg)
-		plan.Text(r.env.Stdout, p, plan.TextOptions{Color: r.env.color(), Full: *full})
-		if len(p.Errors()) > 0 {
-			for _, z := range p.Errors() {
-				r.errorf("zone %s (provider %s): %s", z.Zone, z.Provider, z.Error)
-			}
-			fmt.Fprintln(r.env.Stderr, "mailzone: some zones could not be read; nothing was changed")
-			return ExitError
-		}
-		if p.Counts().Total() == 0 {
-			return r.excludedExit(p, ExitOK)
-		}
-		fresh = *yes
-		if !*yes {
-			if !r.env.StdinTerminal || r.env.actions() {
-				r.errorf("apply needs confirmation: run it on a terminal, pass --yes, or apply a saved plan file (plan -out FILE); nothing was changed")
-				return ExitError
-			}
-			fmt.Fprintf(r.env.Stdout, "\nApply these changes? Only 'yes' will be accepted: ")
-			line, _ := bufio.NewReader(r.env.Stdin).ReadString('\n')
-			if strings.TrimSpace(line) != "yes" {
-				fmt.Fprintln(r.env.Stdout, "Apply cancelled; nothing was changed.")
-				return ExitError
-			}
-		}
-	}
-	if len(pos) == 1 && len(p.Excluded) > 0 {
-		// A saved plan with exclusions: say again what it left out.
-		plan.TextExcluded(r.env.Stdout, p, r.env.color())
-	}
-	if p.Counts().Total() == 0 {
-		fmt.Fprintln(r.env.Stdout, "No changes to apply.")
-		return r.excludedExit(p, ExitOK)
-	}
-	af := apply.Fleet{Providers: opened, Parallel: f.fleet.parallel, Progress: r.newProgress, Stopped: r.stop.Stopped}
-	// A one-line profile edit must not rewrite the whole fleet unnoticed.
-	if err := apply.MassChange(p, cfg.Defaults.MaxChangePercent, massChangeFloor); err != nil && !*allowMass {
-		r.errorf("%v", err)
-		return ExitError
-	}
-	// Before any write, check every zone still holds what the plan read: a
-	// stale plan is refused as a whole, so nothing is half-applied.
-	checked := af.Check(ctx, p, fresh)
-	for _, m := range checked.Stale {
-		r.errorf("%s", m)
-	}
-	if len(checked.Stale) > 0 {
-		fmt.Fprintln(r.env.Stderr, "mailzone: the plan is stale; nothing was changed. Make a new plan and review it.")
-		return ExitError
-	}
-	// Zones the plan was already applied to are skipped, and said so.
-	for _, z := range checked.InEffect {
-		fmt.Fprintf(r.env.Stdout, "zone %s: already in effect (the plan was applied before); nothing to write\n", z.Zone)
-		doc.InEffect(z)
-	}
-	if len(checked.InEffect) > 0 && len(checked.Pending) == 0 {
-		fmt.Fprintln(r.env.Stdout, "The plan is already in effect: every zone holds what it asks for. Nothing was written.")
-		return r.excludedExit(p, ExitOK)
-	}
-	work := checked.Pending
-	if r.stop.Stopped() {
-		fmt.Fprintln(r.env.Stderr, "mailzone: stopped before writing; nothing was written")
-		return r.stop.ExitCode()
-	}
-	// Zones someone else edits (manual providers) are not written: their
-	// changes become instructions, and apply waits for them with the rest.
-	writable, manual := af.Manual(work)
-	for _, z := range manual {
-		doc.Manual(z)
-	}
-	if len(manual) > 0 && !r.instructions(manual, *instrFile) {
-		return ExitError
-	}
-	results := af.Write(ctx, writable)
-	if len(p.Excluded) > 0 {
-		doc.Excluded = p.Excluded
-	}
-	for i, z := range writable {
-		doc.Wrote(z, results[i])
-	}
-	failed := false
-	var notStarted []string
-	for i, res := range results {
-		if res.Zone == nil {
-			notStarted = append(notStarted, writable[i].Zone)
-			continue
-		}
-		apply.WriteResult(r.env.Stdout, r.env.Stderr, res)
-		if res.Err != nil {
-			failed = true
-		}
-	}
-	if r.stop.Stopped() {
-		apply.WriteInterrupted(r.env.Stdout, results, notStarted)
-		return r.stop.ExitCode()
-	}
-	if failed {
-		fmt.Fprintln(r.env.Stderr, "mailzone: some changes were not written. Run mailzone plan to see exactly what is left.")
-		return ExitError
-	}
-	var c plan.Counts
-	for _, z := range writable {
-		c = c.Plus(z.Counts())
-	}
-	if len(writable) > 0 {
-		fmt.Fprintf(r.env.Stdout, "\nApply complete: %d added, %d changed, %d deleted.\n", c.Add, c.Change, c.Delete)
-	}
-	if len(manual) > 0 {
-		fmt.Fprintf(r.env.Stdout, "\n%d zone(s) are changed by hand at their own DNS host: nothing was written to them. Give the instructions above to their DNS admin.\n", len(manual))
-	}
-	if *noVerify {
-		fmt.Fprintln(r.env.Stdout, "Not verified (--no-verify): run mailzone verify to check every nameserver.")
-		return r.excludedExit(p, ExitOK)
-	}
-	if *noWait && len(manual) > 0 {
-		fmt.Fprintln(r.env.Stdout, "Not waiting for them (--no-wait): run mailzone verify once the DNS admin has made the changes.")
-		work = writable
-	}
-	live, staged := fleet.Live(fleet.ChecksFromPlan(cfg, work), work, opened, vf.nameservers)
-	switch {
-	case len(staged) == 1:
-		fmt.Fprintf(r.env.Stdout, "Zone %s was written to its zone file and is not verified: it is live once a nameserver loads it (then run mailzone verify, or set verify.nameservers).\n", staged[0])
-	case len(staged) > 1:
-		fmt.Fprintf(r.env.Stdout, "%d zones were written to zone files and are not verified: they are live once a nameserver loads them (then run mailzone verify, or set verify.nameservers).\n", len(staged))
-	}
-	if len(live) == 0 {
-		return r.excludedExit(p, ExitOK)
-	}
-	verified, _ := r.verifyAll(cfg, live, vf, f.resolver, f.fleet.parallel, false)
-	if r.stop.Stopped() {
-		return r.stop.ExitCode()
-	}
-	if verified {
-		r.newKeysReady(cfg, work, vf, f.resolver)
-	}
-	if !verified && len(manual) > 0 && !*noWait {
-		fmt.Fprintln(r.env.Stderr, "mailzone: not every change is served yet (exit 3): the records above are still missing or stale where named. Once the DNS admin has made the changes, run mailzone verify (or apply again) to check.")
-		return r.excludedExit(p, ExitUnverified)
-	}
-	if !verified {
-		fmt.Fprintln(r.env.Stderr, "mailzone: the changes were written, but not every nameserver serves them yet (exit 3). Run mailzone verify to check again.")
-		return r.excludedExit(p, ExitUnverified)
-	}
-	return r.excludedExit(p, ExitOK)
+	o.Plans = pos
+	return r.s.Apply(o)
 }
-
-// instructions prints the changes of zones edited by hand, and writes them
-// as markdown to file when one is given.
-func (r *run) instructions(zones []*plan.Zone, file string) bool {
-	fmt.Fprintln(r.env.Stdout)
-	if err := instructions.Text(r.env.Stdout, zones); err != nil {
-		r.errorf("%v", err)
-		return false
-	}
-	if file == "" {
-		return true
-	}
-	var b strings.Builder
-	if err := instructions.Markdown(&b, zones); err != nil {
-		r.errorf("%v", err)
-		return false
-	}
-	if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
-		r.errorf("instructions: %v", err)
-		return false
-	}
-	fmt.Fprintf(r.env.Stdout, "\nThe instructions are also in %s (markdown).\n", file)
-	return true
-}
-
-// massChangeFloor: the safety threshold counts only when more record sets
-// than this would be updated or deleted.
-const massChangeFloor = 10

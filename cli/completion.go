@@ -19,14 +19,14 @@ func (r *run) completion(args []string) int {
 		return r.usageError("completion", fmt.Errorf("name a shell: bash, zsh or fish"))
 	}
 	if args[0] == "-h" || args[0] == "--help" {
-		writeHelp(r.env.Stdout, "completion", nil)
+		writeHelp(r.out, "completion", nil)
 		return ExitOK
 	}
 	script, err := cmdline.Script(args[0], "mailzone")
 	if err != nil {
 		return r.usageError("completion", err)
 	}
-	fmt.Fprint(r.env.Stdout, script)
+	fmt.Fprint(r.out, script)
 	return ExitOK
 }
 
@@ -46,7 +46,7 @@ func (r *run) complete(words []string) int {
 	case len(words) == 1:
 		out = commandNames
 	case words[0] == "dkim" && len(words) == 2:
-		out = []string{"status", "ready", "rotate", "retire", "export"}
+		out = dkimSubcommands
 	case words[0] == "dmarc" && len(words) == 2:
 		out = []string{"reports"}
 	case words[0] == "mta-sts" && len(words) == 2:
@@ -80,7 +80,7 @@ func (r *run) complete(words []string) int {
 		}
 	}
 	for _, c := range cmdline.Candidates(cur, out) {
-		fmt.Fprintln(r.env.Stdout, c)
+		fmt.Fprintln(r.out, c)
 	}
 	return ExitOK
 }
@@ -94,9 +94,9 @@ func (r *run) quietConfig(words []string) *schema.Config {
 			path = words[i+1]
 		}
 	}
-	quiet := *r
-	quiet.env.Stderr = nopWriter{}
-	path = quiet.configPath(path)
+	if path == "" {
+		path, _ = schema.Find(r.env.Getenv)
+	}
 	data, err := schema.ReadFile(path)
 	if err != nil {
 		return nil
@@ -124,7 +124,3 @@ func (r *run) profileNames(words []string) []string {
 	}
 	return out
 }
-
-type nopWriter struct{}
-
-func (nopWriter) Write(p []byte) (int, error) { return len(p), nil }

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"sort"
 	"strings"
+
+	"github.com/mailzone/mailzone/session"
 )
 
 // flagsProbe is an argument no user types: given as a command's only argument,
@@ -48,4 +50,42 @@ func Flags(cmd string) (names []string, ok bool) {
 	// The command returned without parsing flags: it has none, or it is unknown.
 	msg := errb.String()
 	return nil, !strings.Contains(msg, "unknown command") && !strings.Contains(msg, "unknown subcommand") && len(strings.Fields(cmd)) > 0
+}
+
+// configHelp is the help of -c and --config.
+const configHelp = "configuration file (default: $MAILZONE_CONFIG, else mailzone.yaml in this directory or the nearest parent)"
+
+// fleetFlags registers the flags plan, apply and most other commands share.
+func fleetFlags(fs *flag.FlagSet, f *session.Fleet) {
+	fs.StringVar(&f.Config, "c", "", configHelp)
+	fs.StringVar(&f.Config, "config", "", configHelp)
+	fs.Var((*multi)(&f.Domains), "d", "limit to this domain (repeatable)")
+	fs.Var((*multi)(&f.Domains), "domain", "limit to this domain (repeatable)")
+	fs.IntVar(&f.Parallel, "parallel", session.DefaultParallel, "zones worked on at once")
+	fs.StringVar(&f.Shard, "shard", "", "work on shard K of N only (K/N, 1-based), split by a stable hash of the zone name")
+	fs.StringVar(&f.RateShare, "rate-share", "", "use this share of each provider's API rate limit (1/N for N parallel jobs)")
+	fs.BoolVar(&f.Offline, "offline", false, "skip the checks that need DNS (lint) before planning")
+	fs.StringVar(&f.Resolver, "resolver", "", "recursive resolver (host:port) for lint and NS discovery (default: defaults.resolver, then /etc/resolv.conf)")
+	fs.StringVar(&f.Evidence, "dmarc-evidence", "", "the DMARC report summary (dmarc reports --out) that gated rollout stages need (default: defaults.dmarc_evidence)")
+}
+
+// readFlag adds --read, which only plan and apply have.
+func readFlag(fs *flag.FlagSet, f *session.Fleet) {
+	fs.StringVar(&f.Read, "read", "dns", "read Cloudflare and Route 53 zones from their nameservers first (dns), listing through the API only zones DNS cannot show unchanged, or always through the API (api)")
+}
+
+// verifyFlags registers the flags of the commands that ask the
+// authoritative nameservers.
+func verifyFlags(fs *flag.FlagSet, f *session.Verifying) {
+	fs.DurationVar(&f.Timeout, "verify-timeout", 0, "how long to wait, for the whole run, for every nameserver to agree (default: the longest verify.timeout, then 5m)")
+	fs.Var((*multi)(&f.Nameservers), "nameserver", "query this nameserver address (ip:port) instead of discovering the NS set (repeatable)")
+	fs.BoolVar(&f.Verbose, "v", false, "print the matrix of every zone, not only of the zones that did not verify")
+}
+
+// keyFlags registers the flags of the commands that make a DKIM key.
+func keyFlags(fs *flag.FlagSet, config, algorithm, keyDir *string) {
+	fs.StringVar(config, "c", "", configHelp)
+	fs.StringVar(config, "config", "", configHelp)
+	fs.StringVar(algorithm, "dkim-algorithm", "", "DKIM key algorithm: rsa (2048 bits) or ed25519 (default: rsa for onboard; for dkim rotate, the algorithm of the domain's newest key)")
+	fs.StringVar(keyDir, "key-dir", "keys", "directory for private keys, relative to the configuration file")
 }

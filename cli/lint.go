@@ -1,41 +1,14 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"flag"
 	"fmt"
-
-	"github.com/mailzone/mailzone/lint"
-	"github.com/mailzone/mailzone/rotate"
-	"github.com/mailzone/mailzone/schema"
 )
-
-// lintOnline runs the checks that need DNS over ds, prints the findings to
-// stderr (and as annotations under GitHub Actions), and returns the domains
-// that have errors. ok is false when the resolver cannot be used at all.
-func (r *run) lintOnline(ctx context.Context, cfg *schema.Config, ds []*schema.Domain, resolver string, parallel int) (bad map[string]bool, findings []lint.Finding, ok bool) {
-	res, err := r.resolver(cfg, resolver)
-	if err != nil {
-		r.errorf("lint: %v (give --resolver, set defaults.resolver, or pass --offline to skip the checks that need DNS)", err)
-		return nil, nil, false
-	}
-	findings = lint.Domains(ctx, res, ds, parallel)
-	if len(findings) > 0 {
-		var b bytes.Buffer
-		lint.Text(&b, findings)
-		r.env.Stderr.Write(b.Bytes())
-	}
-	if r.env.actions() {
-		r.annotate(lint.Diagnostics(findings))
-	}
-	return lint.ErrorDomains(findings), findings, true
-}
 
 func (r *run) lint(args []string) int {
 	fs := flag.NewFlagSet("lint", flag.ContinueOnError)
-	config := fs.String("c", "", "configuration file (default: $MAILZONE_CONFIG, else mailzone.yaml in this directory or the nearest parent)")
-	fs.StringVar(config, "config", "", "configuration file (default: $MAILZONE_CONFIG, else mailzone.yaml in this directory or the nearest parent)")
+	config := fs.String("c", "", configHelp)
+	fs.StringVar(config, "config", "", configHelp)
 	offline := fs.Bool("offline", false, "only the checks that need no DNS")
 	resolver := fs.String("resolver", "", "recursive resolver (host:port) for the checks that need DNS")
 	var domains multi
@@ -43,72 +16,14 @@ func (r *run) lint(args []string) int {
 	fs.Var(&domains, "domain", "limit to this domain (repeatable)")
 	format := fs.String("format", "text", "output format: text or json (docs/json.md)")
 	pos, err := parse(fs, args)
+	if err == nil && len(pos) > 0 {
+		err = fmt.Errorf("unexpected argument %q", pos[0])
+	}
+	if err == nil {
+		err = oneOf(*format, "text", "json")
+	}
 	if err != nil {
 		return r.usageError("lint", err)
 	}
-	if len(pos) > 0 {
-		return r.usageError("lint", fmt.Errorf("unexpected argument %q", pos[0]))
-	}
-	if *format != "text" && *format != "json" {
-		return r.usageError("lint", fmt.Errorf("--format must be text or json, not %q", *format))
-	}
-	var emit func(any)
-	if *format == "json" {
-		emit = r.jsonMode()
-	}
-	type lintDoc struct {
-		FormatVersion int               `json:"format_version"`
-		Config        string            `json:"config"`
-		Domains       int               `json:"domains"`
-		Offline       bool              `json:"offline"`
-		Errors        int               `json:"errors"`
-		Warnings      int               `json:"warnings"`
-		Findings      []lint.FindingDoc `json:"findings"`
-	}
-	cfg, ds, ok := r.selectDomains(*config, domains)
-	if !ok {
-		return ExitError
-	}
-	due := rotate.Overdue(ds, r.now())
-	r.diagnostics(due)
-	if *offline {
-		fmt.Fprintf(r.env.Stdout, "%s: %d domain(s), no errors, %d warning(s) (offline checks only)\n", cfg.File, len(ds), len(cfg.Warnings)+len(due))
-		if emit != nil {
-			emit(lintDoc{JSONVersion, cfg.File, len(ds), true, 0, len(cfg.Warnings) + len(due), lint.Docs(append(append(schema.Diagnostics{}, cfg.Warnings...), due...), nil)})
-		}
-		return ExitOK
-	}
-	_, findings, ok := r.lintOnline(context.Background(), cfg, ds, *resolver, defaultParallel)
-	if !ok {
-		return ExitError
-	}
-	errs, warns := lint.Count(findings)
-	warns += len(cfg.Warnings) + len(due)
-	fmt.Fprintf(r.env.Stdout, "%s: %d domain(s), %d error(s), %d warning(s)\n", cfg.File, len(ds), errs, warns)
-	if emit != nil {
-		emit(lintDoc{JSONVersion, cfg.File, len(ds), false, errs, warns, lint.Docs(append(append(schema.Diagnostics{}, cfg.Warnings...), due...), findings)})
-	}
-	if errs > 0 {
-		return ExitError
-	}
-	return ExitOK
-}
-
-// resolver is the run's recursive resolver: the flag, else
-// defaults.resolver, else /etc/resolv.conf. One per run, so lint and SPF
-// flattening share its cache and each question is asked once.
-func (r *run) resolver(cfg *schema.Config, flagResolver string) (*lint.DNSResolver, error) {
-	addr := firstNonEmpty(flagResolver, cfg.Defaults.Resolver)
-	if res, ok := r.resolvers[addr]; ok {
-		return res, nil
-	}
-	res, err := lint.NewResolver(addr)
-	if err != nil {
-		return nil, err
-	}
-	if r.resolvers == nil {
-		r.resolvers = map[string]*lint.DNSResolver{}
-	}
-	r.resolvers[addr] = res
-	return res, nil
+	return r.s.Lint(*config, domains, *offline, *resolver, *format)
 }

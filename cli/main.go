@@ -8,26 +8,18 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
-	"time"
 
-	"github.com/mailzone/mailzone/aggregate"
 	"github.com/mailzone/mailzone/cmdline"
 	"github.com/mailzone/mailzone/escape"
-	"github.com/mailzone/mailzone/flatten"
-	"github.com/mailzone/mailzone/fleet"
-	"github.com/mailzone/mailzone/lint"
-	"github.com/mailzone/mailzone/plan"
-	"github.com/mailzone/mailzone/rollout"
-	"github.com/mailzone/mailzone/schema"
-	"github.com/mailzone/mailzone/verify"
+	"github.com/mailzone/mailzone/session"
 )
 
 // Exit codes, as design.md and the README give them.
 const (
-	ExitOK         = 0
-	ExitError      = 1
-	ExitChanges    = 2 // plan --detailed-exitcode with changes pending; verify that finds drift
-	ExitUnverified = 3 // applied, but not every nameserver agreed in time
+	ExitOK         = session.ExitOK
+	ExitError      = session.ExitError
+	ExitChanges    = session.ExitChanges    // plan --detailed-exitcode with changes pending; verify that finds drift
+	ExitUnverified = session.ExitUnverified // applied, but not every nameserver agreed in time
 )
 
 // Version is the mailzone version; set at build time with -ldflags "-X".
@@ -43,25 +35,11 @@ func Main(args []string, env Env) int {
 			i--
 		}
 	}
-	secrets := []string{}
-	commands := io.Writer(escape.Redactor{W: env.Stdout, Secrets: &secrets})
-	if env.actions() {
-		// No line mailzone prints may be taken for a workflow command but
-		// its own annotations, which go through r.commands.
-		out, errw := &escape.CommandGuard{W: env.Stdout}, &escape.CommandGuard{W: env.Stderr}
-		defer out.Flush()
-		defer errw.Flush()
-		env.Stdout, env.Stderr = out, errw
-	}
-	env.Stdout = escape.Redactor{W: env.Stdout, Secrets: &secrets}
-	env.Stderr = escape.Redactor{W: env.Stderr, Secrets: &secrets}
-	r := &run{env: env, secrets: &secrets, commands: commands, stop: fleet.NewStopper()}
-	if env.Signals != nil {
-		errw := env.Stderr
-		go r.stop.Watch(env.Signals, func(msg string) { fmt.Fprintln(errw, msg) })
-	}
+	s := session.New(env)
+	defer s.Close()
+	r := &run{s: s, out: s.Env.Stdout, errw: s.Env.Stderr, env: env}
 	if len(args) == 0 {
-		fmt.Fprint(env.Stderr, usage())
+		fmt.Fprint(r.errw, usage())
 		return ExitError
 	}
 	cmd, rest := args[0], args[1:]
@@ -70,44 +48,44 @@ func Main(args []string, env Env) int {
 		return r.plan(rest)
 	case "apply":
 		return r.apply(rest)
-	case "lint":
-		return r.lint(rest)
 	case "verify":
 		return r.verify(rest)
+	case "lint":
+		return r.lint(rest)
+	case "show":
+		return r.show(rest)
 	case "import":
 		return r.importCmd(rest)
 	case "onboard":
 		return r.onboard(rest)
 	case "dkim":
-		return r.dkimCmd(rest)
+		return r.dkim(rest)
 	case "dmarc":
-		return r.dmarcCmd(rest)
+		return r.dmarc(rest)
 	case "report":
-		return r.reportCmd(rest)
+		return r.report(rest)
 	case "mta-sts":
-		return r.mtastsCmd(rest)
-	case "show":
-		return r.show(rest)
+		return r.mtasts(rest)
 	case "completion":
 		return r.completion(rest)
 	case "__complete":
 		return r.complete(rest)
 	case "version", "--version", "-version":
-		fmt.Fprintln(env.Stdout, "mailzone", version())
+		fmt.Fprintln(r.out, "mailzone", version())
 		return ExitOK
 	case "help", "-h", "--help", "-help":
 		if cmd == "help" && len(rest) > 0 {
 			// mailzone help CMD [SUB] is CMD [SUB] -h.
 			return Main(append(append([]string(nil), rest...), "-h"), env)
 		}
-		fmt.Fprint(env.Stdout, usage())
+		fmt.Fprint(r.out, usage())
 		return ExitOK
 	}
 	hint := ""
 	if n := cmdline.Nearest(cmd, commandNames); n != "" {
 		hint = fmt.Sprintf(" (did you mean %s?)", n)
 	}
-	fmt.Fprintf(env.Stderr, "mailzone: unknown command %q%s\n\n%s", escape.Short(cmd), hint, usage())
+	fmt.Fprintf(r.errw, "mailzone: unknown command %q%s\n\n%s", escape.Short(cmd), hint, usage())
 	return ExitError
 }
 
@@ -150,35 +128,13 @@ func version() string {
 	return out + " " + bi.GoVersion + " " + runtime.GOOS + "/" + runtime.GOARCH
 }
 
-// run carries one invocation's environment.
+// run is one invocation of the command line.
 type run struct {
+	s *session.Session
+	// out and errw are the session's guarded streams.
+	out, errw io.Writer
+	// env is the environment as given, for completion.
 	env Env
-	// stop tracks SIGINT and SIGTERM: see interrupt.go.
-	stop *fleet.Stopper
-	// verified collects verification results for --format json.
-	verified *[]verify.ZoneDoc
-	// commands receives mailzone's own workflow commands (annotations),
-	// bypassing the guard that neutralizes every other line starting "::".
-	commands io.Writer
-	secrets  *[]string
-	// excluded are the domains lint refused to plan, with the reasons.
-	excluded []plan.Excluded
-	// findings are the lint findings of this run, for the markdown plan.
-	findings []lint.Finding
-	// evidence is --dmarc-evidence, which load reads for gated rollout
-	// stages instead of defaults.dmarc_evidence.
-	evidence string
-	// rollouts are where each domain's DMARC rollout stands, as load
-	// decided it.
-	rollouts []rollout.Status
-	// loadedEvidence is the DMARC evidence load read (from
-	// loadedEvidenceFrom), nil without any.
-	loadedEvidence     *aggregate.Summary
-	loadedEvidenceFrom string
-	// flattened are the SPF records flattened for this run's plan.
-	flattened []*flatten.Result
-	// resolvers are the run's recursive resolvers by address (see resolver).
-	resolvers map[string]*lint.DNSResolver
 }
 
 // multi is a repeatable string flag.
@@ -194,122 +150,35 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	return cmdline.Parse(fs, args)
 }
 
+// usageError prints the help a -h asked for, or says what is wrong with the
+// command line.
 func (r *run) usageError(cmd string, err error) int {
 	var h cmdline.HelpError
 	if errors.As(err, &h) {
-		writeHelp(r.env.Stdout, cmd, h.FlagSet)
+		writeHelp(r.out, cmd, h.FlagSet)
 		return ExitOK
 	}
 	if errors.Is(err, flag.ErrHelp) {
-		writeHelp(r.env.Stdout, cmd, nil)
+		writeHelp(r.out, cmd, nil)
 		return ExitOK
 	}
-	fmt.Fprintf(r.env.Stderr, "mailzone %s: %s\n\nRun mailzone %s -h for its flags.\n", cmd, escape.Terminal(err.Error()), cmd)
-	return ExitError
+	return r.s.UsageError(cmd, err)
 }
 
-// configPath is -c, else the configuration schema.Find finds, named on
-// stderr unless it is ./mailzone.yaml.
-func (r *run) configPath(flagValue string) string {
-	if flagValue != "" {
-		return flagValue
-	}
-	path, how := schema.Find(r.env.Getenv)
-	switch how {
-	case "MAILZONE_CONFIG":
-		fmt.Fprintf(r.env.Stderr, "mailzone: using %s (MAILZONE_CONFIG)\n", escape.Terminal(path))
-	case "parent":
-		fmt.Fprintf(r.env.Stderr, "mailzone: using %s\n", escape.Terminal(path))
-	}
-	return path
-}
-
-// load loads the configuration and prints its diagnostics. It returns nil when
-// the configuration has errors.
-func (r *run) load(path string) *schema.Config {
-	path = r.configPath(path)
-	data, err := schema.ReadFile(path)
-	if err != nil {
-		r.errorf("%v", err)
-		return nil
-	}
-	cfg, err := schema.Parse(path, data, r.env.LookupEnv)
-	var diags schema.Diagnostics
-	if errors.As(err, &diags) {
-		r.diagnostics(diags)
-		fmt.Fprintf(r.env.Stderr, "%s: %d error(s); nothing was changed\n", path, len(diags.Errors()))
-		return nil
-	}
-	if err != nil {
-		r.errorf("%v", err)
-		return nil
-	}
-	for _, p := range cfg.Providers {
-		*r.secrets = append(*r.secrets, p.Secrets()...)
-	}
-	r.diagnostics(cfg.Warnings)
-	if !r.decideRollouts(cfg) {
-		return nil
-	}
-	return cfg
-}
-
-// diagnostics prints findings to stderr, and as workflow commands under GitHub
-// Actions so they annotate the pull request. Control characters from values
-// are shown escaped.
-func (r *run) diagnostics(ds schema.Diagnostics) {
-	r.annotate(ds)
-	for _, d := range ds {
-		fmt.Fprintln(r.env.Stderr, escape.Terminal(d.String()))
-	}
-}
-
-// annotate prints findings as GitHub workflow commands under GitHub Actions,
-// so they annotate the pull request at the line they concern.
-func (r *run) annotate(ds schema.Diagnostics) {
-	if !r.env.actions() {
-		return
-	}
-	for _, d := range ds {
-		kind := "error"
-		if d.Severity == schema.Warning {
-			kind = "warning"
+// oneOf checks a --format value.
+func oneOf(value string, allowed ...string) error {
+	for _, a := range allowed {
+		if value == a {
+			return nil
 		}
-		msg := d.Msg
-		if d.Field != "" {
-			msg = d.Field + ": " + msg
-		}
-		fmt.Fprintf(r.commands, "::%s file=%s,line=%d,col=%d::%s\n", kind, escape.Property(d.Pos.File), d.Pos.Line, d.Pos.Col, escape.Annotation(msg))
 	}
+	return fmt.Errorf("--format must be %s, not %q", orList(allowed), value)
 }
 
-// errorf reports an error on stderr, with control characters from values
-// shown escaped, and as an annotation under GitHub Actions.
-func (r *run) errorf(format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
-	if r.env.actions() {
-		fmt.Fprintf(r.commands, "::error::%s\n", escape.Annotation(msg))
+// orList is "a, b or c".
+func orList(ss []string) string {
+	if len(ss) == 1 {
+		return ss[0]
 	}
-	fmt.Fprintln(r.env.Stderr, "mailzone: "+escape.Terminal(msg))
+	return strings.Join(ss[:len(ss)-1], ", ") + " or " + ss[len(ss)-1]
 }
-
-// scrub removes this run's secrets from bytes about to be written to a file.
-func (r *run) scrub(data []byte) []byte { return escape.Redact(data, *r.secrets) }
-
-// excludedExit reports the domains a plan left out, after everything else,
-// and makes the exit code 1 when there are any: the other domains went
-// ahead, but the run as a whole did not do all it was asked.
-func (r *run) excludedExit(p *plan.Plan, code int) int {
-	if len(p.Excluded) == 0 {
-		return code
-	}
-	var names []string
-	for _, x := range p.Excluded {
-		names = append(names, x.Domain)
-	}
-	r.errorf("%d domain(s) were left out because the checks that need DNS found errors in them: %s (fix them, or pass --offline to skip those checks)", len(names), strings.Join(names, ", "))
-	return ExitError
-}
-
-// now is the run's clock (see Env.now).
-func (r *run) now() time.Time { return r.env.now() }

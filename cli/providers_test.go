@@ -15,6 +15,7 @@ import (
 	"github.com/mailzone/mailzone/providers/providertest"
 	"github.com/mailzone/mailzone/providers/route53/fakeroute53"
 	"github.com/mailzone/mailzone/rrset"
+	"github.com/mailzone/mailzone/schema"
 )
 
 // backend is one provider under the end-to-end test: a config block for it, a
@@ -180,9 +181,14 @@ domains:
 // "name TYPE value" lines.
 func snapshot(t *testing.T, vars map[string]string, cfgPath string) map[string]bool {
 	t.Helper()
-	r := &run{env: Env{LookupEnv: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }, Getenv: func(string) string { return "" },
-		Stdout: os.Stderr, Stderr: os.Stderr}, secrets: new([]string)}
-	cfg := r.load(cfgPath)
+	data, err := schema.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := schema.Parse(cfgPath, data, func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
 	pc := cfg.Providers[0]
 	p, err := providers.Open(providers.Config{Name: pc.Name, Type: pc.Type, Settings: pc.SettingValues(), Dir: cfg.Dir})
 	if err != nil {

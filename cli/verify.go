@@ -1,187 +1,27 @@
 package cli
 
 import (
-	"context"
 	"flag"
 	"fmt"
-	"time"
 
-	"github.com/mailzone/mailzone/fleet"
-
-	"github.com/mailzone/mailzone/providers"
-	"github.com/mailzone/mailzone/schema"
-	"github.com/mailzone/mailzone/verify"
+	"github.com/mailzone/mailzone/session"
 )
-
-// verifyFlags control propagation checks.
-type verifyFlags struct {
-	timeout     time.Duration
-	nameservers multi
-	verbose     bool
-}
-
-func (f *verifyFlags) register(fs *flag.FlagSet) {
-	fs.DurationVar(&f.timeout, "verify-timeout", 0, "how long to wait, for the whole run, for every nameserver to agree (default: the longest verify.timeout, then 5m)")
-	fs.Var(&f.nameservers, "nameserver", "query this nameserver address (ip:port) instead of discovering the NS set (repeatable)")
-	fs.BoolVar(&f.verbose, "v", false, "print the matrix of every zone, not only of the zones that did not verify")
-}
-
-// options builds verify options from flags, the domain's settings and defaults.
-func (f *verifyFlags) options(cfg *schema.Config, d *schema.Domain, resolver string) verify.Options {
-	o := verify.Options{Resolver: resolver}
-	if o.Resolver == "" {
-		o.Resolver = cfg.Defaults.Resolver
-	}
-	if d != nil {
-		o.Nameservers, o.Timeout = d.Verify.Nameservers, d.Verify.Timeout
-	}
-	if len(f.nameservers) > 0 {
-		o.Nameservers = f.nameservers
-	}
-	if f.timeout > 0 {
-		o.Timeout = f.timeout
-	}
-	return o
-}
-
-// maxVerifyParallel bounds the zones verified at once. Verification waits on
-// nameservers, not on the CPU, so up to this many zones are checked at the
-// same time, under one deadline for the whole run; the per-address limiter
-// (verify.Limiter) bounds what reaches each nameserver. Each zone in flight
-// costs about 80 KB, so 1,024 keeps a 10,000-zone run under 200 MB.
-const maxVerifyParallel = 1024
-
-// verifyAll checks every zone concurrently under one deadline for the whole
-// run, prints the matrix of each zone that did not verify (of every zone with
-// -v, or when there are at most five), then one summary: how many zones
-// verified, were stale, or could not be checked, and which. It reports
-// whether every nameserver agreed everywhere; ok is false when a check could
-// not run at all. An interruption ends the wait and shows what was seen.
-func (r *run) verifyAll(cfg *schema.Config, checks []fleet.Check, vf verifyFlags, resolver string, parallel int, delegation bool) (verified, ok bool) {
-	timeout := fleet.RunTimeout(vf.timeout, checks)
-	deadline := time.Now().Add(timeout)
-	ctx, cancel := context.WithDeadline(r.stop.Soft(), deadline.Add(5*time.Second))
-	defer cancel()
-	live := len(checks) == 1 && r.env.StderrTerminal
-	outs := fleet.Verify(ctx, checks, fleet.VerifyOptions{
-		Options: func(c fleet.Check) verify.Options {
-			o := vf.options(cfg, c.Domain, resolver)
-			switch {
-			case live:
-				o.Progress = func(p verify.Progress) { fmt.Fprintf(r.env.Stderr, "\r\x1b[Kverify %s: %s", c.Zone, p) }
-			case len(checks) <= 5:
-				// Not a terminal (CI logs): a quiet line every 10 seconds while
-				// nameservers lag, so a long wait is never silent.
-				var last time.Duration
-				o.Progress = func(p verify.Progress) {
-					if p.Elapsed-last >= 10*time.Second {
-						last = p.Elapsed
-						fmt.Fprintf(r.env.Stderr, "verify %s: %s\n", c.Zone, p)
-					}
-				}
-			}
-			return o
-		},
-		Deadline: deadline, Timeout: timeout,
-		Parallel:   max(parallel, min(len(checks), maxVerifyParallel)),
-		Progress:   r.newProgress("verify", len(checks)),
-		Stopped:    r.stop.Stopped,
-		Delegation: delegation,
-	})
-	if live {
-		fmt.Fprint(r.env.Stderr, "\r\x1b[K")
-	}
-	stopped := r.stop.Stopped()
-	t := fleet.WriteVerified(r.env.Stdout, checks, outs, vf.verbose || len(checks) <= 5, stopped)
-	for _, err := range t.Errors {
-		r.errorf("%v", err)
-	}
-	if r.verified != nil {
-		*r.verified = append(*r.verified, fleet.Docs(checks, outs, stopped)...)
-	}
-	if len(checks) > 1 || stopped {
-		t.WriteSummary(r.env.Stdout, len(checks))
-	}
-	if stopped {
-		fmt.Fprintf(r.env.Stdout, "Verification was %s after %v; the matrices above show what every nameserver served until then.\n", r.stop.Why(), fleet.Elapsed(deadline, timeout))
-	}
-	return t.AllVerified(), len(t.Errors) == 0
-}
 
 func (r *run) verify(args []string) int {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
-	var f planFlags
-	f.register(fs)
-	var vf verifyFlags
-	vf.register(fs)
-	format := fs.String("format", "text", "output format: text or json (docs/json.md)")
+	var o session.VerifyOptions
+	fleetFlags(fs, &o.Fleet)
+	verifyFlags(fs, &o.Verifying)
+	fs.StringVar(&o.Format, "format", "text", "output format: text or json (docs/json.md)")
 	pos, err := parse(fs, args)
+	if err == nil && len(pos) > 0 {
+		err = fmt.Errorf("unexpected argument %q", pos[0])
+	}
+	if err == nil {
+		err = oneOf(o.Format, "text", "json")
+	}
 	if err != nil {
 		return r.usageError("verify", err)
 	}
-	if len(pos) > 0 {
-		return r.usageError("verify", fmt.Errorf("unexpected argument %q", pos[0]))
-	}
-	if *format != "text" && *format != "json" {
-		return r.usageError("verify", fmt.Errorf("--format must be text or json, not %q", *format))
-	}
-	if *format == "json" {
-		emit := r.jsonMode()
-		docs := []verify.ZoneDoc{}
-		r.verified = &docs
-		defer func() {
-			emit(struct {
-				FormatVersion int              `json:"format_version"`
-				Zones         []verify.ZoneDoc `json:"zones"`
-			}{JSONVersion, docs})
-		}()
-	}
-	r.evidence = f.evidence
-	cfg := r.load(f.config)
-	if cfg == nil {
-		return ExitError
-	}
-	ts, err := fleet.Targets(cfg, f.domains)
-	if err == nil {
-		ts, err = f.fleet.inShard(ts)
-	}
-	if err != nil {
-		r.errorf("%v", err)
-		return ExitError
-	}
-	for d, err := range r.flattenSPF(cfg, ts, f.resolver, false) {
-		fmt.Fprintf(r.env.Stderr, "mailzone: the SPF of %s is not verified: its flattened includes could not be resolved: %v\n", d, err)
-	}
-	checks := fleet.ChecksFromConfig(ts)
-	r.providerNameservers(cfg, ts, checks)
-	verified, ok := r.verifyAll(cfg, checks, vf, f.resolver, f.fleet.parallel, true)
-	switch {
-	case r.stop.Stopped():
-		return r.stop.ExitCode()
-	case !ok:
-		return ExitError
-	case !verified:
-		return ExitChanges
-	}
-	return ExitOK
-}
-
-// providerNameservers asks each provider that can tell which nameservers it
-// assigned to each zone. It is best effort: a provider that cannot be opened
-// (credentials not set) is skipped, since verify itself needs no credentials.
-func (r *run) providerNameservers(cfg *schema.Config, ts []*fleet.Target, checks []fleet.Check) {
-	opened := map[string]providers.Provider{}
-	for i, t := range ts {
-		p, done := opened[t.Provider]
-		if !done {
-			pc := cfg.Provider(t.Provider)
-			if pc != nil && len(pc.Unset) == 0 {
-				p, _ = providers.Open(providers.Config{Name: pc.Name, Type: pc.Type, Settings: pc.SettingValues(), Dir: cfg.Dir})
-			}
-			opened[t.Provider] = p
-		}
-		if l, ok := p.(providers.NameserverLister); ok {
-			checks[i].ProviderNS, _ = l.Nameservers(context.Background(), t.Zone)
-		}
-	}
+	return r.s.Verify(o)
 }

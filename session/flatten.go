@@ -1,4 +1,4 @@
-package cli
+package session
 
 import (
 	"context"
@@ -19,7 +19,7 @@ const flattenTimeout = 2 * time.Minute
 // (package flatten), each include once. It returns the domains it refused,
 // with why; offline, it resolves nothing and says that the published
 // records are kept.
-func (r *run) flattenSPF(cfg *schema.Config, ts []*fleet.Target, resolver string, offline bool) map[string]error {
+func (r *Session) flattenSPF(cfg *schema.Config, ts []*fleet.Target, resolver string, offline bool) map[string]error {
 	var ds []*schema.Domain
 	for _, t := range ts {
 		for _, d := range t.Domains {
@@ -32,7 +32,7 @@ func (r *run) flattenSPF(cfg *schema.Config, ts []*fleet.Target, resolver string
 		return nil
 	}
 	if offline {
-		fmt.Fprintf(r.env.Stderr, "mailzone: %d domain(s) flatten SPF includes, which --offline cannot resolve: their published SPF and _spf<N> records are kept as they are\n", len(ds))
+		fmt.Fprintf(r.Env.Stderr, "mailzone: %d domain(s) flatten SPF includes, which --offline cannot resolve: their published SPF and _spf<N> records are kept as they are\n", len(ds))
 		return nil
 	}
 	res, err := r.resolver(cfg, resolver)
@@ -51,7 +51,7 @@ func (r *run) flattenSPF(cfg *schema.Config, ts []*fleet.Target, resolver string
 }
 
 // flattenedOf are the flattening results of the domains the plan covers.
-func (r *run) flattenedOf(p *plan.Plan) []*flatten.Result {
+func (r *Session) flattenedOf(p *plan.Plan) []*flatten.Result {
 	in := p.Covers()
 	var out []*flatten.Result
 	for _, res := range r.flattened {

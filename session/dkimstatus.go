@@ -1,9 +1,8 @@
-package cli
+package session
 
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 
 	"github.com/mailzone/mailzone/fleet"
@@ -15,7 +14,7 @@ import (
 
 // dkimStatuses gathers where every selector of ds stands (package
 // keystatus), with the verify settings of the flags and the configuration.
-func (r *run) dkimStatuses(ctx context.Context, cfg *schema.Config, ds []*schema.Domain, vf verifyFlags, resolver string) ([]keystatus.Status, error) {
+func (r *Session) dkimStatuses(ctx context.Context, cfg *schema.Config, ds []*schema.Domain, vf Verifying, resolver string) ([]keystatus.Status, error) {
 	res, err := r.resolver(cfg, resolver)
 	if err != nil {
 		return nil, fmt.Errorf("resolver: %w", err)
@@ -33,49 +32,33 @@ func (r *run) dkimStatuses(ctx context.Context, cfg *schema.Config, ds []*schema
 	return sts, err
 }
 
-// dkimStatus is `mailzone dkim status`.
-func (r *run) dkimStatus(args []string) int {
-	fs := flag.NewFlagSet("dkim status", flag.ContinueOnError)
-	var f planFlags
-	f.register(fs)
-	var vf verifyFlags
-	vf.register(fs)
-	format := fs.String("format", "text", "output format: text or json")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return r.usageError("dkim status", err)
-	}
-	if len(pos) > 0 {
-		return r.usageError("dkim status", fmt.Errorf("unexpected argument %q; limit domains with -d", pos[0]))
-	}
-	if *format != "text" && *format != "json" {
-		return r.usageError("dkim status", fmt.Errorf("--format must be text or json, not %q", *format))
-	}
-	r.evidence = f.evidence
-	cfg, ds, ok := r.selectDomains(f.config, f.domains)
+// Status is `mailzone dkim status`: each selector's key, age and state.
+func (r *Session) Status(f Fleet, vf Verifying, format string) int {
+	r.evidence = f.Evidence
+	cfg, ds, ok := r.selectDomains(f.Config, f.Domains)
 	if !ok {
 		return ExitError
 	}
-	sts, err := r.dkimStatuses(r.stop.Soft(), cfg, ds, vf, f.resolver)
+	sts, err := r.dkimStatuses(r.stop.Soft(), cfg, ds, vf, f.Resolver)
 	if err != nil {
 		r.errorf("%v", err)
 		return ExitError
 	}
-	if *format == "json" {
+	if format == "json" {
 		if sts == nil {
 			sts = []keystatus.Status{}
 		}
 		data, _ := json.MarshalIndent(sts, "", "  ")
-		r.env.Stdout.Write(append(data, '\n'))
+		r.Env.Stdout.Write(append(data, '\n'))
 		return ExitOK
 	}
-	keystatus.WriteText(r.env.Stdout, sts)
+	keystatus.WriteText(r.Env.Stdout, sts)
 	return ExitOK
 }
 
 // selectDomains loads the configuration and returns the domains -d names,
 // or all of them, grouped as fleet.Targets orders them.
-func (r *run) selectDomains(config string, only []string) (*schema.Config, []*schema.Domain, bool) {
+func (r *Session) selectDomains(config string, only []string) (*schema.Config, []*schema.Domain, bool) {
 	cfg := r.load(config)
 	if cfg == nil {
 		return nil, nil, false

@@ -1,8 +1,7 @@
-package cli
+package session
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"strings"
 	"time"
@@ -15,34 +14,30 @@ import (
 	"github.com/mailzone/mailzone/verify"
 )
 
-// dkimReady is `mailzone dkim ready DOMAIN SELECTOR`: exit 0 only when the key
+// ReadyOptions are dkim ready's options.
+type ReadyOptions struct {
+	Fleet
+	Verifying
+	// Domain and Selector name the key.
+	Domain, Selector string
+	// Wait waits until the key is ready, or until Timeout.
+	Wait    bool
+	Timeout time.Duration
+	// Format is text or json.
+	Format string
+}
+
+// Ready is `mailzone dkim ready DOMAIN SELECTOR`: exit 0 only when the key
 // is safe to sign with, which is when every authoritative address serves it
 // and the zone's negative-caching time has passed since mailzone first saw it
 // served everywhere. With --wait it polls the nameservers as verify does, then
 // waits out that time; on timeout it exits 3 and names what is still stale.
 // Without --wait a key not ready yet exits 2.
-func (r *run) dkimReady(args []string) int {
-	fs := flag.NewFlagSet("dkim ready", flag.ContinueOnError)
-	var f planFlags
-	f.register(fs)
-	var vf verifyFlags
-	vf.register(fs)
-	wait := fs.Bool("wait", false, "wait until the key is ready, or until --timeout")
-	timeout := fs.Duration("timeout", 30*time.Minute, "how long --wait waits")
-	format := fs.String("format", "text", "output format: text or json")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return r.usageError("dkim ready", err)
-	}
-	if len(pos) != 2 {
-		return r.usageError("dkim ready", fmt.Errorf("name a domain and a selector"))
-	}
-	if *format != "text" && *format != "json" {
-		return r.usageError("dkim ready", fmt.Errorf("--format must be text or json, not %q", *format))
-	}
-	domain, sel := strings.ToLower(strings.TrimSuffix(pos[0], ".")), strings.ToLower(pos[1])
-	r.evidence = f.evidence
-	cfg := r.load(f.config)
+func (r *Session) Ready(o ReadyOptions) int {
+	f, vf := o.Fleet, o.Verifying
+	domain, sel := strings.ToLower(strings.TrimSuffix(o.Domain, ".")), strings.ToLower(o.Selector)
+	r.evidence = f.Evidence
+	cfg := r.load(f.Config)
 	if cfg == nil {
 		return ExitError
 	}
@@ -62,14 +57,14 @@ func (r *run) dkimReady(args []string) int {
 		return ExitError
 	}
 	ctx := r.stop.Soft()
-	deadline := r.now().Add(*timeout)
-	o := vf.options(cfg, d, f.resolver)
-	negTTL, nerr := verify.NegativeTTL(ctx, d.Zone, o)
-	if nerr == nil && *format == "text" {
-		fmt.Fprintf(r.env.Stdout, "Zone %s: SOA negative TTL %s (RFC 2308: the lesser of the SOA TTL and MINIMUM): resolvers may cache \"no such key\" that long.\n", d.Zone, negTTL)
+	deadline := r.now().Add(o.Timeout)
+	vopts := vf.options(cfg, d, f.Resolver)
+	negTTL, nerr := verify.NegativeTTL(ctx, d.Zone, vopts)
+	if nerr == nil && o.Format == "text" {
+		fmt.Fprintf(r.Env.Stdout, "Zone %s: SOA negative TTL %s (RFC 2308: the lesser of the SOA TTL and MINIMUM): resolvers may cache \"no such key\" that long.\n", d.Zone, negTTL)
 	}
 	status := func() (keystatus.Status, bool) {
-		sts, err := r.dkimStatuses(ctx, cfg, []*schema.Domain{d}, vf, f.resolver)
+		sts, err := r.dkimStatuses(ctx, cfg, []*schema.Domain{d}, vf, f.Resolver)
 		if err != nil {
 			r.errorf("%v", err)
 			return keystatus.Status{}, false
@@ -85,7 +80,7 @@ func (r *run) dkimReady(args []string) int {
 	if !ok {
 		return ExitError
 	}
-	for *wait && st.State != "ready" && st.State != "retiring" && !r.stop.Stopped() {
+	for o.Wait && st.State != "ready" && st.State != "retiring" && !r.stop.Stopped() {
 		left := time.Until(deadline)
 		if left <= 0 {
 			break
@@ -97,13 +92,13 @@ func (r *run) dkimReady(args []string) int {
 			if decl.Kind == schema.CNAMESelector {
 				set = rrset.New(".", name, "CNAME", d.TTL, decl.Target)
 			}
-			vo := o
+			vo := vopts
 			vo.Timeout = left
 			var last time.Duration
 			vo.Progress = func(p verify.Progress) {
-				if p.Elapsed-last >= 10*time.Second || r.env.StderrTerminal {
+				if p.Elapsed-last >= 10*time.Second || r.Env.StderrTerminal {
 					last = p.Elapsed
-					fmt.Fprintf(r.env.Stderr, "dkim ready %s %s: %s\n", d.Name, sel, p)
+					fmt.Fprintf(r.Env.Stderr, "dkim ready %s %s: %s\n", d.Name, sel, p)
 				}
 			}
 			res, err := verify.Verify(ctx, d.Zone, []verify.Record{{Field: "dkim." + sel, Set: set}}, vo)
@@ -118,7 +113,7 @@ func (r *run) dkimReady(args []string) int {
 			at, _ := time.Parse(time.RFC3339, st.ReadyAt)
 			pause := min(time.Until(at), left)
 			if pause > 0 {
-				fmt.Fprintf(r.env.Stderr, "dkim ready %s %s: served everywhere; waiting %s until %s for cached NXDOMAIN answers to expire\n", d.Name, sel, pause.Round(time.Second), at.UTC().Format(time.RFC3339))
+				fmt.Fprintf(r.Env.Stderr, "dkim ready %s %s: served everywhere; waiting %s until %s for cached NXDOMAIN answers to expire\n", d.Name, sel, pause.Round(time.Second), at.UTC().Format(time.RFC3339))
 				select {
 				case <-time.After(pause):
 				case <-ctx.Done():
@@ -129,30 +124,30 @@ func (r *run) dkimReady(args []string) int {
 			return ExitError
 		}
 	}
-	if *format == "json" {
+	if o.Format == "json" {
 		out := struct {
 			keystatus.Status
 			NegativeTTL int `json:"negative_ttl_seconds"`
 		}{st, int(negTTL / time.Second)}
 		data, _ := json.MarshalIndent(out, "", "  ")
-		r.env.Stdout.Write(append(data, '\n'))
+		r.Env.Stdout.Write(append(data, '\n'))
 	} else {
-		keystatus.WriteText(r.env.Stdout, []keystatus.Status{st})
+		keystatus.WriteText(r.Env.Stdout, []keystatus.Status{st})
 	}
 	switch {
 	case r.stop.Stopped():
 		return r.stop.ExitCode()
 	case st.State == "ready" || st.State == "retiring":
-		if *format == "text" {
-			fmt.Fprintf(r.env.Stdout, "Selector %s of %s is ready: sign with it.\n", sel, d.Name)
+		if o.Format == "text" {
+			fmt.Fprintf(r.Env.Stdout, "Selector %s of %s is ready: sign with it.\n", sel, d.Name)
 		}
 		return ExitOK
-	case *wait:
-		r.errorf("selector %s of %s is not ready after %s: %s", sel, d.Name, *timeout, strings.Join(st.Reasons, "; "))
+	case o.Wait:
+		r.errorf("selector %s of %s is not ready after %s: %s", sel, d.Name, o.Timeout, strings.Join(st.Reasons, "; "))
 		return ExitUnverified
 	}
-	if *format == "text" {
-		fmt.Fprintf(r.env.Stdout, "Selector %s of %s is %s, not ready yet (exit 2); --wait waits for it.\n", sel, d.Name, st.State)
+	if o.Format == "text" {
+		fmt.Fprintf(r.Env.Stdout, "Selector %s of %s is %s, not ready yet (exit 2); --wait waits for it.\n", sel, d.Name, st.State)
 	}
 	return ExitChanges
 }
@@ -160,7 +155,7 @@ func (r *run) dkimReady(args []string) int {
 // newKeysReady says, after apply verified its writes, when each DKIM key it
 // published becomes safe to sign with, and records that it is served
 // everywhere from now (see keystatus.ServedFile).
-func (r *run) newKeysReady(cfg *schema.Config, work []*plan.Zone, vf verifyFlags, resolver string) {
+func (r *Session) newKeysReady(cfg *schema.Config, work []*plan.Zone, vf Verifying, resolver string) {
 	var ds []*schema.Domain
 	seen := map[string]bool{}
 	for _, z := range work {
@@ -183,10 +178,10 @@ func (r *run) newKeysReady(cfg *schema.Config, work []*plan.Zone, vf verifyFlags
 	for _, st := range sts {
 		switch st.State {
 		case "propagating":
-			fmt.Fprintf(r.env.Stdout, "DKIM %s of %s is served everywhere; safe to sign with from %s (mailzone dkim ready %s %s --wait).\n", st.Selector, st.Domain, st.ReadyAt, st.Domain, st.Selector)
+			fmt.Fprintf(r.Env.Stdout, "DKIM %s of %s is served everywhere; safe to sign with from %s (mailzone dkim ready %s %s --wait).\n", st.Selector, st.Domain, st.ReadyAt, st.Domain, st.Selector)
 		case "pending":
 			if st.Kind != "revoked" {
-				fmt.Fprintf(r.env.Stdout, "DKIM %s of %s is not usable yet: %s.\n", st.Selector, st.Domain, strings.Join(st.Reasons, "; "))
+				fmt.Fprintf(r.Env.Stdout, "DKIM %s of %s is not usable yet: %s.\n", st.Selector, st.Domain, strings.Join(st.Reasons, "; "))
 			}
 		}
 	}

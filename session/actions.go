@@ -1,4 +1,4 @@
-package cli
+package session
 
 import (
 	"bytes"
@@ -21,7 +21,7 @@ const summaryLimit = 1000000
 // markdown renders the plan as a pull request comment: what was not planned
 // and why first, then the plan, with the configuration's and lint's warnings
 // below it.
-func (r *run) markdown(w io.Writer, p *plan.Plan, cfg *schema.Config, full bool, limit int) error {
+func (r *Session) markdown(w io.Writer, p *plan.Plan, cfg *schema.Config, full bool, limit int) error {
 	// Lint errors are in the plan's exclusions, shown first as errors.
 	var warnings []string
 	for _, f := range r.findings {
@@ -40,11 +40,11 @@ func (r *run) markdown(w io.Writer, p *plan.Plan, cfg *schema.Config, full bool,
 // stepSummary appends the plan as markdown to the file $GITHUB_STEP_SUMMARY names,
 // when running under GitHub Actions; the job's summary page then shows it.
 // Earlier steps' summaries in the file are kept.
-func (r *run) stepSummary(p *plan.Plan, cfg *schema.Config) {
-	if !r.env.actions() {
+func (r *Session) stepSummary(p *plan.Plan, cfg *schema.Config) {
+	if !r.Env.Actions() {
 		return
 	}
-	path := r.env.Getenv("GITHUB_STEP_SUMMARY")
+	path := r.Env.Getenv("GITHUB_STEP_SUMMARY")
 	if path == "" {
 		return
 	}

@@ -1,4 +1,4 @@
-package cli
+package session
 
 import (
 	"encoding/json"
@@ -12,9 +12,9 @@ const JSONVersion = 1
 // jsonMode switches a command to JSON output: everything it would print for
 // people goes to stderr, and the document returned by the returned function
 // goes to stdout, once, at the end.
-func (r *run) jsonMode() func(v any) {
-	out := r.env.Stdout
-	r.env.Stdout = r.env.Stderr
+func (r *Session) jsonMode() func(v any) {
+	out := r.Env.Stdout
+	r.Env.Stdout = r.Env.Stderr
 	return func(v any) {
 		data, err := json.MarshalIndent(v, "", "  ")
 		if err != nil {
