@@ -54,7 +54,9 @@ func TestOperationsWithoutCommandLine(t *testing.T) {
 		notInOut string
 	}{
 		{name: "plan with changes pending",
-			op:     func(s *Session) int { return s.Plan(PlanOptions{Fleet: fleet, Format: "text", Detailed: true, Out: saved}) },
+			op: func(s *Session) int {
+				return s.Plan(PlanOptions{Fleet: fleet, Format: "text", Detailed: true, Out: saved})
+			},
 			code:   ExitChanges,
 			stdout: "Saved the plan to " + saved},
 		{name: "show the saved plan as markdown",
@@ -65,7 +67,9 @@ func TestOperationsWithoutCommandLine(t *testing.T) {
 			code:   ExitError,
 			stderr: "--format must be text, json or markdown"},
 		{name: "apply refuses two plan files",
-			op:     func(s *Session) int { return s.Apply(ApplyOptions{Fleet: fleet, Plans: []string{saved, saved}, Format: "text"}) },
+			op: func(s *Session) int {
+				return s.Apply(ApplyOptions{Fleet: fleet, Plans: []string{saved, saved}, Format: "text"})
+			},
 			code:   ExitError,
 			stderr: "give at most one plan file, not 2"},
 		{name: "apply without a terminal needs --yes",
@@ -79,7 +83,9 @@ func TestOperationsWithoutCommandLine(t *testing.T) {
 			stdout:   "::error::apply needs confirmation",
 			notInOut: "Apply complete"},
 		{name: "apply the saved plan",
-			op:     func(s *Session) int { return s.Apply(ApplyOptions{Fleet: Fleet{Parallel: 1}, Plans: []string{saved}, NoVerify: true, Format: "text"}) },
+			op: func(s *Session) int {
+				return s.Apply(ApplyOptions{Fleet: Fleet{Parallel: 1}, Plans: []string{saved}, NoVerify: true, Format: "text"})
+			},
 			stdout: "Apply complete"},
 		{name: "nothing left to do",
 			op:     func(s *Session) int { return s.Plan(PlanOptions{Fleet: fleet, Format: "text", Detailed: true}) },
