@@ -4,10 +4,11 @@ import (
 	"bytes"
 
 	"fmt"
-	"github.com/mailzone/mailzone/escape"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/mailzone/mailzone/escape"
 
 	"github.com/mailzone/mailzone/rrset"
 )

@@ -8,8 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailzone/mailzone/rrset"
 	"github.com/miekg/dns"
+
+	"github.com/mailzone/mailzone/rrset"
 )
 
 // readKeys are the names a manual provider reads for example.com: the
