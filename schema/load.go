@@ -135,8 +135,8 @@ func (l *loader) config(data []byte) *Config {
 	if !l.checkText(data) {
 		return nil
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	doc, err := parseDocument(data)
+	if err != nil {
 		d := Diagnostic{Pos: Pos{File: l.file}, Severity: Error, Msg: "not valid YAML: " + err.Error()}
 		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 			fmt.Sscan(m[1], &d.Pos.Line)

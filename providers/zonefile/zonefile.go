@@ -128,6 +128,9 @@ func (p *Provider) Records(ctx context.Context, zone string) ([]rrset.RRset, err
 		return nil, err
 	}
 	text = strings.TrimPrefix(text, bom)
+	if sets, ok := fastSets(text, fqdn); ok {
+		return sets, nil
+	}
 	rrs, err := parseRecords(text, fqdn, shown)
 	if err != nil {
 		return nil, err
@@ -150,6 +153,11 @@ func toSets(rrs []dns.RR) []rrset.RRset {
 	for _, rr := range rrs {
 		sets = append(sets, toSet(rr))
 	}
+	return mergeSets(sets)
+}
+
+// mergeSets merges one-value RRsets into RRsets, sorted by name and type.
+func mergeSets(sets []rrset.RRset) []rrset.RRset {
 	idx := rrset.Index(sets)
 	out := make([]rrset.RRset, 0, len(idx))
 	for _, s := range idx {

@@ -1,0 +1,134 @@
+package schema
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+// splitFleet is a configuration as an MSP keeps one: comments between and
+// inside entries, flow and block styles, quoted keys, a block scalar, a
+// domain with its own zone, and entries of different lengths.
+func splitFleet(n int) string {
+	var b strings.Builder
+	b.WriteString("# customer fleet, one entry per customer\nversion: 1\nproviders:\n  cf: {type: cloudflare, api_token: \"${CF_API_TOKEN}\"}\n  files:\n    type: zonefile\n    directory: zones\ndefaults: {provider: files, ttl: 3600}\nprofiles:\n  standard:\n    mx: inbound.mailgate.example.net\n    spf: {include: [_spf.mailgate.example.net], all: fail}\n    dmarc: {policy: quarantine, rua: [\"mailto:dmarc@mailgate.example.net\"]}\n\ndomains:   # customers\n\n")
+	for i := 0; i < n; i++ {
+		switch i % 5 {
+		case 0:
+			fmt.Fprintf(&b, "  customer%05d.example: {profile: standard}   # flow\n", i)
+		case 1:
+			fmt.Fprintf(&b, "  \"customer%05d.example\":\n    profile: standard\n    dkim:\n      selector1: {cname: selector1-customer%05d-example._domainkey.customer%05d.onmicrosoft.com}\n\n", i, i, i)
+		case 2:
+			fmt.Fprintf(&b, "# moved to us in 2026\n  customer%05d.example:\n    profile: standard\n    provider: cf\n    dmarc:\n      policy: none\n      rua:\n        - mailto:dmarc@mailgate.example.net\n", i)
+		case 3:
+			fmt.Fprintf(&b, "  customer%05d.example:\n    profile: standard\n    zone: example\n    bimi: |\n      https://bimi.example.net/logo%05d.svg\n", i, i)
+		default:
+			fmt.Fprintf(&b, "  customer%05d.example:\n    profile: standard\n    dkim:\n      s1: {cname: s1.domainkey.u%d.wl.sendgrid.net}\n      s2: {cname: s2.domainkey.u%d.wl.sendgrid.net}\n", i, i, i)
+		}
+	}
+	b.WriteString("# end of the fleet\n")
+	return b.String()
+}
+
+// sameNode compares two trees as the loader sees them: kinds, tags, styles,
+// values, anchors and positions; comments aside.
+func sameNode(a, b *yaml.Node, path string) error {
+	if a.Kind != b.Kind || a.Tag != b.Tag || a.Style != b.Style || a.Value != b.Value || a.Anchor != b.Anchor || a.Line != b.Line || a.Column != b.Column || len(a.Content) != len(b.Content) {
+		return fmt.Errorf("%s: %+v\nwant %+v", path, *a, *b)
+	}
+	for i := range a.Content {
+		if err := sameNode(a.Content[i], b.Content[i], fmt.Sprintf("%s/%d", path, i)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TestParseSplitSameTree: wherever parseDocument cuts a file, it gives the
+// tree yaml.v3 gives for the whole file; where it cannot, it does not cut.
+func TestParseSplitSameTree(t *testing.T) {
+	old := splitMin
+	splitMin = 0
+	defer func() { splitMin = old }()
+	texts := map[string]string{"fleet of 503": splitFleet(503), "fleet of 12": splitFleet(12)}
+	files, _ := filepath.Glob(filepath.Join("..", "examples", "*", "mailzone.yaml"))
+	more, _ := filepath.Glob(filepath.Join("..", "e2e", "testdata", "*", "*.yaml"))
+	for _, f := range append(files, more...) {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts[f] = string(data)
+	}
+	unsplit := map[string]string{
+		"alias":          strings.Replace(splitFleet(40), "profiles:\n  standard:", "profiles:\n  standard: &std", 1) + "  extra.example: *std\n",
+		"flow domains":   "version: 1\ndomains: {a.example: {mx: x}, b.example: {mx: y}, c.example: {mx: z}, d.example: {mx: w}}\n",
+		"two documents":  splitFleet(40) + "---\nversion: 1\n",
+		"tab":            strings.Replace(splitFleet(40), "# end", "\t# end", 1),
+		"domains twice":  splitFleet(20) + "domains:\n  x.example: {}\n",
+		"sequence":       "version: 1\ndomains:\n  - a\n  - b\n  - c\n  - d\n  - e\n",
+		"broken quote":   strings.Replace(splitFleet(40), "policy: none", "policy: \"none\n none\"", 1),
+		"less indented":  strings.Replace(splitFleet(40), "  customer00010.example: {profile: standard}", " customer00010.example: {profile: standard}", 1),
+		"not valid YAML": strings.Replace(splitFleet(40), "profile: standard\n    zone", "profile: [standard\n    zone", 1),
+	}
+	for name, text := range unsplit {
+		texts[name] = text
+	}
+	split := map[string]int{}
+	for name, text := range texts {
+		var want yaml.Node
+		werr := yaml.Unmarshal([]byte(text), &want)
+		for _, n := range []int{2, 3, 7} {
+			got := parseSplit([]byte(text), n)
+			if got == nil {
+				continue
+			}
+			split[name]++
+			if _, ok := unsplit[name]; ok {
+				t.Errorf("%s: cut in %d", name, n)
+			}
+			if werr != nil {
+				t.Errorf("%s: cut in %d, but yaml.v3 refuses the whole: %v", name, n, werr)
+				continue
+			}
+			if err := sameNode(got, &want, name); err != nil {
+				t.Errorf("%s in %d pieces: %v", name, n, err)
+			}
+		}
+	}
+	if split["fleet of 503"] != 3 || split["fleet of 12"] != 2 {
+		t.Errorf("the fleets were cut %v times; want 3 and 2 (a piece holds two entries at least)", split)
+	}
+}
+
+// TestParseSplitDiagnostics: a fleet with errors in several pieces gets the
+// same diagnostics, at the same lines, cut or not.
+func TestParseSplitDiagnostics(t *testing.T) {
+	text := splitFleet(300)
+	text = strings.Replace(text, "customer00007.example:\n    profile: standard", "customer00007.example:\n    profile: standrad", 1)
+	text = strings.Replace(text, "customer00290.example: {profile: standard}", "customer00290.example: {profile: standard, ttl: -5}", 1)
+	text += "  customer00001.example: {profile: standard}\n" // a duplicate, in the last piece
+	parse := func() string {
+		_, err := Parse("fleet.yaml", []byte(text), func(string) (string, bool) { return "token", true })
+		return fmt.Sprint(err)
+	}
+	whole := parse()
+	old := splitMin
+	splitMin = 0
+	defer func() { splitMin = old }()
+	if parseSplit([]byte(text), 2) == nil {
+		t.Fatal("the fleet was not cut")
+	}
+	if cut := parse(); cut != whole {
+		t.Errorf("cut:\n%s\nwhole:\n%s", cut, whole)
+	}
+	for _, want := range []string{"standrad", "ttl", "customer00001.example"} {
+		if !strings.Contains(whole, want) {
+			t.Errorf("diagnostics lack %q:\n%s", want, whole)
+		}
+	}
+}
