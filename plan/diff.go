@@ -30,7 +30,7 @@ func Diff(zone, provider string, domains []*schema.Domain, observed []rrset.RRse
 			}
 			if !read[key] {
 				read[key] = true
-				z.Read = append(z.Read, Fingerprint{Name: key.Name, Type: key.Type, set: &have})
+				z.Read = append(z.Read, Fingerprint{Name: key.Name, Type: key.Type, Hash: rrset.Fingerprint(have)})
 			}
 			for _, v := range have.Values {
 				if rec.Owns(v) {
@@ -113,7 +113,7 @@ func (z *Zone) Stale(observed []rrset.RRset) []Fingerprint {
 		if !ok {
 			have = rrset.RRset{Name: f.Name, Type: f.Type}
 		}
-		if rrset.Fingerprint(have) != f.Sum() {
+		if rrset.Fingerprint(have) != f.Hash {
 			out = append(out, f)
 		}
 	}
@@ -140,7 +140,7 @@ func (z *Zone) InEffect(observed []rrset.RRset) bool {
 		}
 		e, changed := want[key]
 		if !changed {
-			if rrset.Fingerprint(have) != f.Sum() {
+			if rrset.Fingerprint(have) != f.Hash {
 				return false
 			}
 			continue

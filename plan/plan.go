@@ -8,8 +8,6 @@
 package plan
 
 import (
-	"encoding/json"
-
 	"github.com/mailzone/mailzone/flatten"
 	"github.com/mailzone/mailzone/rollout"
 	"github.com/mailzone/mailzone/rrset"
@@ -147,30 +145,11 @@ type Unmanaged struct {
 	Why    string `json:"why"`
 }
 
-// Fingerprint identifies what one RRset held when it was read. Diff keeps
-// the RRset and leaves Hash empty: the hash is taken only when it is needed
-// (a saved or JSON plan, the stale check), not on every plan.
+// Fingerprint identifies what one RRset held when it was read.
 type Fingerprint struct {
 	Name string `json:"name"`
 	Type string `json:"type"`
 	Hash string `json:"hash"`
-	// set is the RRset read, when Hash is not taken yet.
-	set *rrset.RRset
-}
-
-// Sum is the fingerprint's hash (see rrset.Fingerprint).
-func (f Fingerprint) Sum() string {
-	if f.Hash == "" && f.set != nil {
-		return rrset.Fingerprint(*f.set)
-	}
-	return f.Hash
-}
-
-// MarshalJSON writes the fingerprint with its hash taken.
-func (f Fingerprint) MarshalJSON() ([]byte, error) {
-	type plain Fingerprint
-	f.Hash = f.Sum()
-	return json.Marshal(plain(f))
 }
 
 // Counts are the numbers of changes by action.
