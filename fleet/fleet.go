@@ -77,6 +77,9 @@ type Reading struct {
 	// DNS is how zones' nameservers are reached: the resolver, and the
 	// addresses configured per zone (verify.nameservers, --nameserver).
 	DNS providers.DNS
+	// Shown says the plan is only shown, never saved nor applied: it is
+	// made without the fingerprints of what was read (plan.DiffShown).
+	Shown bool
 	// Stop, when set, is cancelled once no new work may start (the first
 	// signal): work that only serves zones not started yet, such as a
 	// provider's listing of the account's zones, ends there.
@@ -133,7 +136,11 @@ func Read(ctx context.Context, cfg *schema.Config, ts []*Target, rd Reading) *pl
 			p.Zones[i] = z
 			return false
 		}
-		z := plan.Diff(t.Zone, t.Provider, t.Domains, observed)
+		diff := plan.Diff
+		if rd.Shown {
+			diff = plan.DiffShown
+		}
+		z := diff(t.Zone, t.Provider, t.Domains, observed)
 		_, z.Unlisted = prov.(providers.NameReader)
 		if note != "" {
 			z.ReadVia, z.ReadNote = plan.ReadAPI, note

@@ -161,6 +161,29 @@ func TestStale(t *testing.T) {
 	}
 }
 
+// TestDiffShown: a plan only shown has the same changes and reads the same
+// names as one to save, without their fingerprints.
+func TestDiffShown(t *testing.T) {
+	z := "a.example"
+	ds := domains(t, "  a.example: {spf: {include: [s.example.net]}, mx: mx.example.net, dmarc: {policy: none}}\n")
+	observed := []rrset.RRset{rrset.New(z, "@", "TXT", 3600, "v=spf1 -all", "token=1"), rrset.New(z, "@", "MX", 300, "10 mx.example.net.")}
+	signed, shown := Diff(z, "p", ds, observed), DiffShown(z, "p", ds, observed)
+	var textSigned, textShown bytes.Buffer
+	Text(&textSigned, &Plan{Zones: []*Zone{signed}}, TextOptions{})
+	Text(&textShown, &Plan{Zones: []*Zone{shown}}, TextOptions{})
+	if textSigned.String() != textShown.String() || len(signed.Changes) != 3 {
+		t.Errorf("shown plan differs:\n%s\nsigned:\n%s", textShown.String(), textSigned.String())
+	}
+	if len(shown.Read) != len(signed.Read) || len(signed.Read) == 0 {
+		t.Fatalf("read %d and %d names", len(shown.Read), len(signed.Read))
+	}
+	for i := range signed.Read {
+		if signed.Read[i].Hash == "" || shown.Read[i].Hash != "" || signed.Read[i].Name != shown.Read[i].Name {
+			t.Errorf("read %d: signed %+v, shown %+v", i, signed.Read[i], shown.Read[i])
+		}
+	}
+}
+
 // samplePlan is a plan over every kind of change, for the renderers.
 func samplePlan(t *testing.T) *Plan {
 	t.Helper()

@@ -115,7 +115,9 @@ func (r *Session) Plan(o PlanOptions) int {
 	if !ok {
 		return ExitError
 	}
-	p := fleet.Read(r.stop.Hard(), cfg, ts, r.reading(f, cfg, opened, len(ts)))
+	rd := r.reading(f, cfg, opened, len(ts))
+	rd.Shown = o.Out == "" && o.Format != "json"
+	p := fleet.Read(r.stop.Hard(), cfg, ts, rd)
 	p.Excluded = r.excluded
 	p.Rollouts = r.rolloutsOf(p)
 	p.Flattened = r.flattenedOf(p)

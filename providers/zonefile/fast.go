@@ -144,16 +144,8 @@ func fastEntry(text string, i int, toks []fastToken) (_ []fastToken, ownerCol bo
 		wasComment := comment
 		comment = false
 		switch {
-		case c == '\n':
-			if depth == 0 {
-				return toks, ownerCol, i + 1, true
-			}
-			// Inside parentheses miekg/dns joins the words on either side of
-			// a bare newline ("1\n2" is "12"): leave those to it.
-			if !wasComment && i > 0 && text[i-1] != ' ' && text[i-1] != '\t' && text[i-1] != '(' && i+1 < len(text) && !fastBlank(text[i+1]) && text[i+1] != ')' {
-				return nil, false, 0, false
-			}
-			i++
+		case c == '\n' && depth == 0:
+			return toks, ownerCol, i + 1, true
 		case c == ' ' || c == '\t':
 			i++
 		case c == ';':
@@ -168,26 +160,26 @@ func fastEntry(text string, i int, toks []fastToken) (_ []fastToken, ownerCol bo
 				}
 				i++
 			}
-		case c == '(' || c == ')':
-			if c == '(' {
-				depth++
-			} else {
-				depth--
-			}
-			// miekg/dns drops a parenthesis glued to a word, joining it with
-			// the next ("a(b" and "a(\nb" are "ab"): leave those to it.
-			if depth < 0 || depth > 1 {
-				return nil, false, 0, false
-			}
-			if glued := i > 0 && !fastBlank(text[i-1]); glued && i+1 < len(text) {
-				switch next := text[i+1]; {
-				case next == ' ' || next == '\t':
-				case next == '\n' && depth == 0:
-				default:
+		case c == '(' || c == ')' || c == '\n':
+			// Parentheses, and newlines inside them, do not end a word in
+			// miekg/dns: it reads "a(b", "1\n2" and "0\n)0" as one word.
+			// Leave a run of them between two words to it.
+			before := i > 0 && !wasComment && fastWord(text[i-1])
+			for ; i < len(text); i++ {
+				if c = text[i]; c == '(' {
+					depth++
+				} else if c == ')' {
+					depth--
+				} else if c != '\n' || depth == 0 {
+					break
+				}
+				if depth < 0 || depth > 1 {
 					return nil, false, 0, false
 				}
 			}
-			i++
+			if before && i < len(text) && fastWord(text[i]) {
+				return nil, false, 0, false
+			}
 		case c == '"':
 			j := i + 1
 			for j < len(text) && text[j] != '"' {
@@ -219,8 +211,8 @@ func fastEntry(text string, i int, toks []fastToken) (_ []fastToken, ownerCol bo
 	return toks, ownerCol, i, true
 }
 
-// fastBlank reports whether c separates words whatever surrounds it.
-func fastBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == ';' }
+// fastWord reports whether c may be part of a word (or a quoted string).
+func fastWord(c byte) bool { return c != ' ' && c != '\t' && c != '\n' && c != ';' }
 
 // fastEnds reports whether c ends a word.
 func fastEnds(c byte) bool {
@@ -324,6 +316,11 @@ func fastRdata(typ string, toks []fastToken, origin string) (string, bool) {
 		return "", false
 	}
 	if typ == "TXT" || typ == "SPF" {
+		for _, t := range toks {
+			if !t.quoted && fastKeyword(t.text) {
+				return "", false // miekg/dns refuses a type or class name there
+			}
+		}
 		if len(toks) == 1 {
 			// A copy: a slice of text would keep the whole file alive as
 			// long as the plan holds the record.
