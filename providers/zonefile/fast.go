@@ -149,16 +149,23 @@ func fastEntry(text string, i int, toks []fastToken) (_ []fastToken, ownerCol bo
 		case c == ' ' || c == '\t':
 			i++
 		case c == ';':
-			// A comment glued to a word trips miekg/dns's SOA parser.
-			if i > 0 && text[i-1] != ' ' && text[i-1] != '\t' && text[i-1] != '\n' {
+			// A comment glued to a word, or in column one inside
+			// parentheses, trips miekg/dns's SOA parser.
+			if i > 0 && text[i-1] != ' ' && text[i-1] != '\t' && (text[i-1] != '\n' || depth > 0) {
 				return nil, false, 0, false
 			}
 			comment = true
+			from := i
 			for i < len(text) && text[i] != '\n' {
 				if b := text[i]; b == '\r' || b == 0 {
 					return nil, false, 0, false
 				}
 				i++
+			}
+			if i-from >= 500 {
+				// miekg/dns's comment buffer grows by 512 bytes, and a ';'
+				// at the edge of it is an error there.
+				return nil, false, 0, false
 			}
 		case c == '(' || c == ')' || c == '\n':
 			// Parentheses, and newlines inside them, do not end a word in
