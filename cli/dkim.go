@@ -48,10 +48,7 @@ func (r *run) dkim(args []string) int {
 
 func (r *run) dkimStatus(args []string) int {
 	fs := flag.NewFlagSet("dkim status", flag.ContinueOnError)
-	var f session.Fleet
-	fleetFlags(fs, &f)
-	var vf session.Verifying
-	verifyFlags(fs, &vf)
+	f, vf := fleetVerifyFlags(fs)
 	format := fs.String("format", "text", "output format: text or json")
 	pos, err := parse(fs, args)
 	if err == nil && len(pos) > 0 {
@@ -63,7 +60,7 @@ func (r *run) dkimStatus(args []string) int {
 	if err != nil {
 		return r.usageError("dkim status", err)
 	}
-	return r.s.Status(f, vf, *format)
+	return r.s.Status(*f, *vf, *format)
 }
 
 func (r *run) dkimReady(args []string) int {
@@ -119,10 +116,7 @@ func (r *run) rotate(args []string) int {
 
 func (r *run) retire(args []string) int {
 	fs := flag.NewFlagSet("dkim retire", flag.ContinueOnError)
-	var f session.Fleet
-	fleetFlags(fs, &f)
-	var vf session.Verifying
-	verifyFlags(fs, &vf)
+	f, vf := fleetVerifyFlags(fs)
 	pos, err := parse(fs, args)
 	if err == nil && len(pos) != 2 {
 		err = fmt.Errorf("name a domain and a selector")
@@ -130,15 +124,12 @@ func (r *run) retire(args []string) int {
 	if err != nil {
 		return r.usageError("dkim retire", err)
 	}
-	return r.s.Retire(f, vf, pos[0], pos[1])
+	return r.s.Retire(*f, *vf, pos[0], pos[1])
 }
 
 func (r *run) dkimExport(args []string) int {
 	fs := flag.NewFlagSet("dkim export", flag.ContinueOnError)
-	var f session.Fleet
-	fleetFlags(fs, &f)
-	var vf session.Verifying
-	verifyFlags(fs, &vf)
+	f, vf := fleetVerifyFlags(fs)
 	format := fs.String("format", "opendkim", "opendkim (KeyTable, SigningTable) or rspamd (dkim_signing maps)")
 	keyDir := fs.String("key-dir", "keys", "directory of the private keys, relative to the configuration file")
 	pos, err := parse(fs, args)
@@ -151,5 +142,5 @@ func (r *run) dkimExport(args []string) int {
 	if err != nil {
 		return r.usageError("dkim export", err)
 	}
-	return r.s.Export(f, vf, *format, *keyDir, pos[0])
+	return r.s.Export(*f, *vf, *format, *keyDir, pos[0])
 }

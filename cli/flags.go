@@ -82,6 +82,16 @@ func verifyFlags(fs *flag.FlagSet, f *session.Verifying) {
 	fs.BoolVar(&f.Verbose, "v", false, "print the matrix of every zone, not only of the zones that did not verify")
 }
 
+// fleetVerifyFlags registers the flags of the commands that read a fleet's
+// domains and ask their nameservers.
+func fleetVerifyFlags(fs *flag.FlagSet) (*session.Fleet, *session.Verifying) {
+	var f session.Fleet
+	var vf session.Verifying
+	fleetFlags(fs, &f)
+	verifyFlags(fs, &vf)
+	return &f, &vf
+}
+
 // keyFlags registers the flags of the commands that make a DKIM key.
 func keyFlags(fs *flag.FlagSet, config, algorithm, keyDir *string) {
 	fs.StringVar(config, "c", "", configHelp)

@@ -3,16 +3,11 @@ package cli
 import (
 	"flag"
 	"fmt"
-
-	"github.com/mailzone/mailzone/session"
 )
 
 func (r *run) report(args []string) int {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	var f session.Fleet
-	fleetFlags(fs, &f)
-	var vf session.Verifying
-	verifyFlags(fs, &vf)
+	f, vf := fleetVerifyFlags(fs)
 	htmlOut := fs.String("html", "", "write the overview to this file as one self-contained HTML page")
 	format := fs.String("format", "", "json: print the overview's data as JSON on stdout")
 	pos, err := parse(fs, args)
@@ -28,5 +23,5 @@ func (r *run) report(args []string) int {
 	if err != nil {
 		return r.usageError("report", err)
 	}
-	return r.s.Report(f, vf, *htmlOut, *format)
+	return r.s.Report(*f, *vf, *htmlOut, *format)
 }

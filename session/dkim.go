@@ -61,13 +61,7 @@ func (r *Session) Rotate(o RotateOptions) int {
 	}
 	k, key, err := r.keyEditor(o.KeyDir).AddKey(cfg, domain, rotate.Key{Selector: sel, Algorithm: o.Algorithm}, 0)
 	if err != nil {
-		var diags schema.Diagnostics
-		if errors.As(err, &diags) {
-			r.diagnostics(diags)
-			err = fmt.Errorf("the edited configuration does not load; nothing was written")
-		}
-		r.errorf("%v", err)
-		return ExitError
+		return r.editError(err, "the edited configuration does not load; nothing was written")
 	}
 	fmt.Fprintf(r.Env.Stdout, "Added DKIM selector %s to %s in %s, with a new %s key.\n", sel, domain, cfg.File, keyfile.Summary(key))
 	fmt.Fprintf(r.Env.Stdout, "The private key is in %s (mode 0600): give it to the signer and keep it out of git. The configuration names its public half, %s.\n\n", k.Path, k.Ref)

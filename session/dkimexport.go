@@ -16,14 +16,8 @@ import (
 // in keyDir (relative to the configuration). Private keys are referenced by
 // path, never copied.
 func (r *Session) Export(f Fleet, vf Verifying, format, keyDir, out string) int {
-	r.evidence = f.Evidence
-	cfg, ds, ok := r.selectDomains(f.Config, f.Domains)
+	cfg, sts, ok := r.statuses(f, vf)
 	if !ok {
-		return ExitError
-	}
-	sts, err := r.dkimStatuses(r.stop.Soft(), cfg, ds, vf, f.Resolver)
-	if err != nil {
-		r.errorf("%v", err)
 		return ExitError
 	}
 	dir, err := filepath.Abs(keyfile.Dir(cfg.Dir, keyDir))

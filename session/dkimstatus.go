@@ -34,14 +34,8 @@ func (r *Session) dkimStatuses(ctx context.Context, cfg *schema.Config, ds []*sc
 
 // Status is `mailzone dkim status`: each selector's key, age and state.
 func (r *Session) Status(f Fleet, vf Verifying, format string) int {
-	r.evidence = f.Evidence
-	cfg, ds, ok := r.selectDomains(f.Config, f.Domains)
+	_, sts, ok := r.statuses(f, vf)
 	if !ok {
-		return ExitError
-	}
-	sts, err := r.dkimStatuses(r.stop.Soft(), cfg, ds, vf, f.Resolver)
-	if err != nil {
-		r.errorf("%v", err)
 		return ExitError
 	}
 	if format == "json" {
@@ -54,6 +48,22 @@ func (r *Session) Status(f Fleet, vf Verifying, format string) int {
 	}
 	keystatus.WriteText(r.Env.Stdout, sts)
 	return ExitOK
+}
+
+// statuses loads the configuration and gathers where every selector of the
+// domains f selects stands; ok is false after an error, reported.
+func (r *Session) statuses(f Fleet, vf Verifying) (*schema.Config, []keystatus.Status, bool) {
+	r.evidence = f.Evidence
+	cfg, ds, ok := r.selectDomains(f.Config, f.Domains)
+	if !ok {
+		return nil, nil, false
+	}
+	sts, err := r.dkimStatuses(r.stop.Soft(), cfg, ds, vf, f.Resolver)
+	if err != nil {
+		r.errorf("%v", err)
+		return nil, nil, false
+	}
+	return cfg, sts, true
 }
 
 // selectDomains loads the configuration and returns the domains -d names,

@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -82,13 +81,7 @@ func (r *Session) writeImport(cfg *schema.Config, docs []*importer.Domain) int {
 		err = writeScrubbed(cfg.File, data, *r.secrets)
 	}
 	if err != nil {
-		var diags schema.Diagnostics
-		if errors.As(err, &diags) {
-			r.diagnostics(diags)
-			err = fmt.Errorf("the configuration with the imported domains does not load; nothing was written")
-		}
-		r.errorf("%v", err)
-		return ExitError
+		return r.editError(err, "the configuration with the imported domains does not load; nothing was written")
 	}
 	var names []string
 	for _, d := range docs {

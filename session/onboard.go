@@ -47,13 +47,7 @@ func (r *Session) Onboard(oo OnboardOptions) int {
 	req := oo.Request
 	res, err := onboard.One(o, req)
 	if err != nil {
-		var diags schema.Diagnostics
-		if errors.As(err, &diags) {
-			r.diagnostics(diags)
-			err = fmt.Errorf("the configuration with %s does not load; nothing was changed", req.Domain)
-		}
-		r.errorf("%v", err)
-		return ExitError
+		return r.editError(err, fmt.Sprintf("the configuration with %s does not load; nothing was changed", req.Domain))
 	}
 	d := res.Domain
 	if res.Created {

@@ -121,18 +121,8 @@ func (r *Session) Plan(o PlanOptions) int {
 	p.Excluded = r.excluded
 	p.Rollouts = r.rolloutsOf(p)
 	p.Flattened = r.flattenedOf(p)
-	switch o.Format {
-	case "json":
-		data, err := plan.JSON(p)
-		if err != nil {
-			r.errorf("%v", err)
-			return ExitError
-		}
-		r.Env.Stdout.Write(data)
-	case "markdown":
-		r.markdown(r.Env.Stdout, p, cfg, o.Full, commentLimit)
-	default:
-		plan.Text(r.Env.Stdout, p, plan.TextOptions{Color: r.Env.Color(), Full: o.Full})
+	if !r.render(p, o.Format, o.Full, cfg) {
+		return ExitError
 	}
 	if o.Markdown != "" {
 		var b bytes.Buffer
@@ -176,4 +166,23 @@ func (r *Session) rolloutsOf(p *plan.Plan) []rollout.Status {
 		}
 	}
 	return out
+}
+
+// render prints the plan as text, json or markdown (with the warnings of
+// cfg and of lint, when cfg is given). It reports false after an error.
+func (r *Session) render(p *plan.Plan, format string, full bool, cfg *schema.Config) bool {
+	switch format {
+	case "json":
+		data, err := plan.JSON(p)
+		if err != nil {
+			r.errorf("%v", err)
+			return false
+		}
+		r.Env.Stdout.Write(data)
+	case "markdown":
+		r.markdown(r.Env.Stdout, p, cfg, full, commentLimit)
+	default:
+		plan.Text(r.Env.Stdout, p, plan.TextOptions{Color: r.Env.Color(), Full: full})
+	}
+	return true
 }

@@ -197,6 +197,18 @@ func (r *Session) errorf(format string, args ...any) {
 	fmt.Fprintln(r.Env.Stderr, "mailzone: "+escape.Terminal(msg))
 }
 
+// editError reports an edit of the configuration that failed: when the
+// edited file does not load, its diagnostics and then msg; else err.
+func (r *Session) editError(err error, msg string) int {
+	var diags schema.Diagnostics
+	if errors.As(err, &diags) {
+		r.diagnostics(diags)
+		err = errors.New(msg)
+	}
+	r.errorf("%v", err)
+	return ExitError
+}
+
 // scrub removes this run's secrets from bytes about to be written to a file.
 func (r *Session) scrub(data []byte) []byte { return escape.Redact(data, *r.secrets) }
 

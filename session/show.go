@@ -14,20 +14,11 @@ func (r *Session) Show(path, format string, full bool) int {
 		r.errorf("%v", err)
 		return ExitError
 	}
-	switch format {
-	case "text":
-		plan.Text(r.Env.Stdout, p, plan.TextOptions{Color: r.Env.Color(), Full: full})
-	case "json":
-		data, err := plan.JSON(p)
-		if err != nil {
-			r.errorf("%v", err)
-			return ExitError
-		}
-		r.Env.Stdout.Write(data)
-	case "markdown":
-		plan.Markdown(r.Env.Stdout, p, plan.MarkdownOptions{Full: full, Limit: commentLimit})
-	default:
+	if format != "text" && format != "json" && format != "markdown" {
 		return r.UsageError("show", fmt.Errorf("--format must be text, json or markdown, not %q", format))
+	}
+	if !r.render(p, format, full, nil) {
+		return ExitError
 	}
 	return ExitOK
 }
