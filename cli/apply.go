@@ -6,6 +6,7 @@ import (
 	"github.com/mailzone/mailzone/session"
 )
 
+// apply is `mailzone apply`: its flags, then session.Session.Apply.
 func (r *run) apply(args []string) int {
 	fs := flag.NewFlagSet("apply", flag.ContinueOnError)
 	var o session.ApplyOptions

@@ -7,6 +7,7 @@ import (
 	"github.com/mailzone/mailzone/session"
 )
 
+// importCmd is `mailzone import`: its flags, then session.Session.Import.
 func (r *run) importCmd(args []string) int {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	var o session.ImportOptions

@@ -5,6 +5,7 @@ import (
 	"fmt"
 )
 
+// lint is `mailzone lint`: its flags, then session.Session.Lint.
 func (r *run) lint(args []string) int {
 	fs := flag.NewFlagSet("lint", flag.ContinueOnError)
 	config := fs.String("c", "", configHelp)

@@ -9,6 +9,7 @@ import (
 	"github.com/mailzone/mailzone/session"
 )
 
+// onboard is `mailzone onboard`: its flags, then session.Session.Onboard.
 func (r *run) onboard(args []string) int {
 	fs := flag.NewFlagSet("onboard", flag.ContinueOnError)
 	var o session.OnboardOptions

@@ -7,6 +7,7 @@ import (
 	"github.com/mailzone/mailzone/session"
 )
 
+// plan is `mailzone plan`: its flags, then session.Session.Plan.
 func (r *run) plan(args []string) int {
 	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
 	var o session.PlanOptions

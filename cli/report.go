@@ -5,6 +5,7 @@ import (
 	"fmt"
 )
 
+// report is `mailzone report`: its flags, then session.Session.Report.
 func (r *run) report(args []string) int {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	f, vf := fleetVerifyFlags(fs)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 )
 
+// show is `mailzone show`: its flags, then session.Session.Show.
 func (r *run) show(args []string) int {
 	fs := flag.NewFlagSet("show", flag.ContinueOnError)
 	format := fs.String("format", "text", "output format: text, json, markdown")

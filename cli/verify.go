@@ -7,6 +7,7 @@ import (
 	"github.com/mailzone/mailzone/session"
 )
 
+// verify is `mailzone verify`: its flags, then session.Session.Verify.
 func (r *run) verify(args []string) int {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	var o session.VerifyOptions
