@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -11,11 +12,11 @@ import (
 )
 
 // splitFleet is a configuration as an MSP keeps one: comments between and
-// inside entries, flow and block styles, quoted keys, a block scalar, a
+// inside entries, flow and block styles, quoted keys, a folded scalar, a
 // domain with its own zone, and entries of different lengths.
 func splitFleet(n int) string {
 	var b strings.Builder
-	b.WriteString("# customer fleet, one entry per customer\nversion: 1\nproviders:\n  cf: {type: cloudflare, api_token: \"${CF_API_TOKEN}\"}\n  files:\n    type: zonefile\n    directory: zones\ndefaults: {provider: files, ttl: 3600}\nprofiles:\n  standard:\n    mx: inbound.mailgate.example.net\n    spf: {include: [_spf.mailgate.example.net], all: fail}\n    dmarc: {policy: quarantine, rua: [\"mailto:dmarc@mailgate.example.net\"]}\n\ndomains:   # customers\n\n")
+	b.WriteString("# customer fleet, one entry per customer\nversion: 1\nproviders:\n  cf: {type: testdns, server: \"127.0.0.1:53\", token: \"${CF_API_TOKEN}\"}\n  files:\n    type: testdns\n    server: 127.0.0.1:53\ndefaults: {provider: files, ttl: 3600}\nprofiles:\n  standard:\n    mx: inbound.mailgate.example.net\n    spf: {include: [_spf.mailgate.example.net], all: fail}\n    dmarc: {policy: quarantine, rua: [\"mailto:dmarc@mailgate.example.net\"]}\n\ndomains:   # customers\n\n")
 	for i := 0; i < n; i++ {
 		switch i % 5 {
 		case 0:
@@ -25,7 +26,7 @@ func splitFleet(n int) string {
 		case 2:
 			fmt.Fprintf(&b, "# moved to us in 2026\n  customer%05d.example:\n    profile: standard\n    provider: cf\n    dmarc:\n      policy: none\n      rua:\n        - mailto:dmarc@mailgate.example.net\n", i)
 		case 3:
-			fmt.Fprintf(&b, "  customer%05d.example:\n    profile: standard\n    zone: example\n    bimi: |\n      https://bimi.example.net/logo%05d.svg\n", i, i)
+			fmt.Fprintf(&b, "  customer%05d.example:\n    profile: standard\n    zone: example\n    mx: >-\n      mx%05d.mailgate.example.net\n", i, i)
 		default:
 			fmt.Fprintf(&b, "  customer%05d.example:\n    profile: standard\n    dkim:\n      s1: {cname: s1.domainkey.u%d.wl.sendgrid.net}\n      s2: {cname: s2.domainkey.u%d.wl.sendgrid.net}\n", i, i, i)
 		}
@@ -130,5 +131,32 @@ func TestParseSplitDiagnostics(t *testing.T) {
 		if !strings.Contains(whole, want) {
 			t.Errorf("diagnostics lack %q:\n%s", want, whole)
 		}
+	}
+}
+
+// TestParseSplitWholeConfig loads a fleet over splitMin, as plan does, and
+// gets the configuration loading it whole gives.
+func TestParseSplitWholeConfig(t *testing.T) {
+	text := []byte(splitFleet(8000))
+	if len(text) < splitMin {
+		t.Fatalf("the fleet is %d bytes, under %d", len(text), splitMin)
+	}
+	if parseSplit(text, 2) == nil {
+		t.Fatal("the fleet was not cut")
+	}
+	env := func(string) (string, bool) { return "token", true }
+	cut, err := Parse("fleet.yaml", text, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := splitMin
+	splitMin = len(text) + 1
+	defer func() { splitMin = old }()
+	whole, err := Parse("fleet.yaml", text, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cut.Domains) != 8000 || !reflect.DeepEqual(cut.Domains, whole.Domains) || !reflect.DeepEqual(cut.Warnings, whole.Warnings) {
+		t.Errorf("the configuration differs when cut: %d domains against %d", len(cut.Domains), len(whole.Domains))
 	}
 }
