@@ -17,14 +17,15 @@ import (
 // files, and that round trip was most of its time.
 //
 // fastSets accepts a strict subset of the master-file syntax: $ORIGIN and
-// $TTL; owners at column one or taken from the record before;
-// a TTL (with units, as "1h") and the class IN, in either order; the types A, AAAA,
-// CNAME, MX, NS, PTR, SOA, SPF and TXT; comments, and one level of
+// $TTL; owners in column one or carried from the record before; a TTL
+// (with units, as "1h") and the class IN, in either order; the types A,
+// AAAA, CNAME, MX, NS, PTR, SOA, SPF and TXT; comments; one level of
 // parentheses. Anything else ($INCLUDE, $GENERATE, escapes, other classes
-// and types, bytes outside printable ASCII, a malformed record)
-// makes it give up, and Records parses the file with miekg/dns as before.
-// Where it does not give up, its result is the one the miekg path gives:
-// FuzzFastSets checks that on every input.
+// and types, bytes outside printable ASCII, a malformed record, and the
+// spellings where miekg/dns joins words or refuses what looks fine) makes
+// it give up, and Records parses the file with miekg/dns as before. Where
+// it does not give up, its result is the one the miekg path gives:
+// FuzzFastSets checks that on every input it tries.
 
 // fastToken is one word of an entry.
 type fastToken struct {
