@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"net/netip"
@@ -34,7 +35,10 @@ const (
 // its changes per domain, one symbol per change (+ create, ~ update, - delete),
 // the values before and after, and a summary line.
 func Text(w io.Writer, p *Plan, o TextOptions) error {
-	t := &textWriter{w: w, o: o}
+	// Buffered: a plan of 10,000 zones is 20,000 small writes otherwise,
+	// each a system call when w is the terminal or a pipe.
+	bw := bufio.NewWriterSize(w, 64<<10)
+	t := &textWriter{w: bw, o: o}
 	t.excluded(p)
 	for _, z := range p.Zones {
 		t.zone(z)
@@ -56,6 +60,9 @@ func Text(w io.Writer, p *Plan, o TextOptions) error {
 		t.printf("%s\n", t.paint(bold, "No changes. The zones match the configuration."))
 	default:
 		t.printf("%s %d to add, %d to change, %d to delete.\n", t.paint(bold, "Plan:"), c.Add, c.Change, c.Delete)
+	}
+	if err := bw.Flush(); t.err == nil {
+		t.err = err
 	}
 	return t.err
 }
