@@ -1,6 +1,7 @@
 package zonefile
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -83,4 +84,28 @@ func FuzzFastSets(f *testing.F) {
 			sameAsMiekg(t, text, fast)
 		}
 	})
+}
+
+// TestRecordsLargeFile reads a zone file several times the read buffer,
+// through Records, whole.
+func TestRecordsLargeFile(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("$ORIGIN big.example.\n$TTL 300\n@ IN SOA ns1 hostmaster ( 1 7200 3600 1209600 300 )\n  IN NS ns1\n")
+	for i := range 5000 {
+		fmt.Fprintf(&b, "host%04d IN A 192.0.2.%d ; inventory row %d\n", i, i%250+1, i)
+	}
+	if b.Len() < 3*64<<10 {
+		t.Fatalf("only %d bytes", b.Len())
+	}
+	if err := os.WriteFile(filepath.Join(dir, "big.example.zone"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sets, err := New(dir).Records(t.Context(), "big.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sets) != 5002 || sets[len(sets)-1].Name != "host4999.big.example." {
+		t.Fatalf("%d sets, the last %v", len(sets), sets[len(sets)-1])
+	}
 }

@@ -4,5 +4,8 @@ package zonefile
 
 import "os"
 
-// readFile reads a zone file.
-func readFile(path string) ([]byte, error) { return os.ReadFile(path) }
+// readZoneText reads a zone file.
+func readZoneText(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	return string(b), err
+}

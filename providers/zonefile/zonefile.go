@@ -175,14 +175,14 @@ func mergeSets(sets []rrset.RRset) []rrset.RRset {
 
 // readZone reads a zone file, naming it as configured in errors.
 func readZone(disk, shown string) (string, error) {
-	b, err := readFile(disk)
+	text, err := readZoneText(disk)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return "", noZoneError{shown}
 		}
 		return "", fmt.Errorf("%s: %w", shown, err)
 	}
-	return string(b), nil
+	return text, nil
 }
 
 // Apply makes the edits to the zone file in one atomic write, with the smallest
