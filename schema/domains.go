@@ -177,7 +177,7 @@ func (l *loader) domainEntry(cfg *Config, name, field string, k, v *yaml.Node, p
 // carries, so the error comes with a position before any write and not from
 // the provider halfway through an apply.
 func (l *loader) ownedNameLengths(d *Domain, key *yaml.Node, field string) {
-	for _, r := range d.Records() {
+	for _, r := range d.records(false) {
 		name := strings.TrimSuffix(r.Set.Name, ".")
 		if len(name) <= dnsname.MaxName {
 			continue

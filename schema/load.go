@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -88,6 +89,9 @@ func readRegular(path string, max int64) ([]byte, error) {
 // checkText reports where data is not text YAML can hold: a NUL byte or
 // invalid UTF-8, with its line and column; a UTF-8 byte order mark is fine.
 func (l *loader) checkText(data []byte) bool {
+	if utf8.Valid(data) && bytes.IndexByte(data, 0) < 0 {
+		return true // the common case, checked word by word; the loop below finds where a bad file is bad
+	}
 	line, col := 1, 1
 	for i := 0; i < len(data); {
 		r, size := utf8.DecodeRune(data[i:])

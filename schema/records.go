@@ -70,11 +70,18 @@ const MaxSPFChain = 10
 // order: MX, SPF, DKIM selectors in file order, DMARC, MTA-STS, TLS-RPT, BIMI.
 // Where a record forbids another type at its name (a DKIM CNAME and TXT, a CNAME
 // at _dmarc), the other type is returned as a record that must be absent.
-func (d *Domain) Records() []Record {
+func (d *Domain) Records() []Record { return d.records(true) }
+
+// records is Records; without values, only the names, types and positions
+// are filled in, which is all a check of the owned names needs.
+func (d *Domain) records(values bool) []Record {
 	apex := d.Name + "."
 	var out []Record
-	add := func(field string, pos Pos, name, typ string, values ...string) {
-		out = append(out, Record{Field: field, Pos: pos, Set: rrset.New(".", name, typ, d.TTL, values...)})
+	add := func(field string, pos Pos, name, typ string, vs ...string) {
+		if !values {
+			vs = nil
+		}
+		out = append(out, Record{Field: field, Pos: pos, Set: rrset.New(".", name, typ, d.TTL, vs...)})
 	}
 	if d.MX != nil {
 		add("mx", d.MX.Pos, apex, "MX", strconv.Itoa(int(d.MX.Preference))+" "+d.MX.Host)
