@@ -19,14 +19,14 @@ func (r *run) completion(args []string) int {
 		return r.usageError("completion", fmt.Errorf("name a shell: bash, zsh or fish"))
 	}
 	if args[0] == "-h" || args[0] == "--help" {
-		writeHelp(r.out, "completion", nil)
+		writeHelp(r.s.Env.Stdout, "completion", nil)
 		return ExitOK
 	}
 	script, err := cmdline.Script(args[0], "mailzone")
 	if err != nil {
 		return r.usageError("completion", err)
 	}
-	fmt.Fprint(r.out, script)
+	fmt.Fprint(r.s.Env.Stdout, script)
 	return ExitOK
 }
 
@@ -80,7 +80,7 @@ func (r *run) complete(words []string) int {
 		}
 	}
 	for _, c := range cmdline.Candidates(cur, out) {
-		fmt.Fprintln(r.out, c)
+		fmt.Fprintln(r.s.Env.Stdout, c)
 	}
 	return ExitOK
 }
@@ -95,7 +95,7 @@ func (r *run) quietConfig(words []string) *schema.Config {
 		}
 	}
 	if path == "" {
-		path, _ = schema.Find(r.env.Getenv)
+		path, _ = schema.Find(r.s.Env.Getenv)
 	}
 	data, err := schema.ReadFile(path)
 	if err != nil {

@@ -13,11 +13,11 @@ var dkimSubcommands = []string{"status", "ready", "rotate", "retire", "export"}
 func (r *run) dkim(args []string) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
 		if len(args) > 0 {
-			fmt.Fprint(r.out, "Usage: mailzone dkim SUBCOMMAND [flags]\n\nSubcommands:\n")
+			fmt.Fprint(r.s.Env.Stdout, "Usage: mailzone dkim SUBCOMMAND [flags]\n\nSubcommands:\n")
 			for _, sub := range dkimSubcommands {
-				fmt.Fprintf(r.out, "  %-8s %s\n", sub, docs["dkim "+sub].About)
+				fmt.Fprintf(r.s.Env.Stdout, "  %-8s %s\n", sub, docs["dkim "+sub].About)
 			}
-			fmt.Fprint(r.out, "\nRun mailzone dkim SUBCOMMAND -h for its flags.\n")
+			fmt.Fprint(r.s.Env.Stdout, "\nRun mailzone dkim SUBCOMMAND -h for its flags.\n")
 			return ExitOK
 		}
 		return r.usageError("dkim", fmt.Errorf("name a subcommand: status, ready, rotate, retire or export"))

@@ -12,7 +12,7 @@ import (
 func (r *run) dmarc(args []string) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
 		if len(args) > 0 {
-			fmt.Fprintf(r.out, "Usage: mailzone dmarc SUBCOMMAND [flags]\n\nSubcommands:\n  %-8s %s\n\nRun mailzone dmarc SUBCOMMAND -h for its flags.\n", "reports", docs["dmarc reports"].About)
+			fmt.Fprintf(r.s.Env.Stdout, "Usage: mailzone dmarc SUBCOMMAND [flags]\n\nSubcommands:\n  %-8s %s\n\nRun mailzone dmarc SUBCOMMAND -h for its flags.\n", "reports", docs["dmarc reports"].About)
 			return ExitOK
 		}
 		return r.usageError("dmarc", fmt.Errorf("name a subcommand: reports"))

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -37,9 +36,9 @@ func Main(args []string, env Env) int {
 	}
 	s := session.New(env)
 	defer s.Close()
-	r := &run{s: s, out: s.Env.Stdout, errw: s.Env.Stderr, env: env}
+	r := &run{s: s}
 	if len(args) == 0 {
-		fmt.Fprint(r.errw, usage())
+		fmt.Fprint(r.s.Env.Stderr, usage())
 		return ExitError
 	}
 	cmd, rest := args[0], args[1:]
@@ -71,21 +70,21 @@ func Main(args []string, env Env) int {
 	case "__complete":
 		return r.complete(rest)
 	case "version", "--version", "-version":
-		fmt.Fprintln(r.out, "mailzone", version())
+		fmt.Fprintln(r.s.Env.Stdout, "mailzone", version())
 		return ExitOK
 	case "help", "-h", "--help", "-help":
 		if cmd == "help" && len(rest) > 0 {
 			// mailzone help CMD [SUB] is CMD [SUB] -h.
 			return Main(append(append([]string(nil), rest...), "-h"), env)
 		}
-		fmt.Fprint(r.out, usage())
+		fmt.Fprint(r.s.Env.Stdout, usage())
 		return ExitOK
 	}
 	hint := ""
 	if n := cmdline.Nearest(cmd, commandNames); n != "" {
 		hint = fmt.Sprintf(" (did you mean %s?)", n)
 	}
-	fmt.Fprintf(r.errw, "mailzone: unknown command %q%s\n\n%s", escape.Short(cmd), hint, usage())
+	fmt.Fprintf(r.s.Env.Stderr, "mailzone: unknown command %q%s\n\n%s", escape.Short(cmd), hint, usage())
 	return ExitError
 }
 
@@ -131,10 +130,6 @@ func version() string {
 // run is one invocation of the command line.
 type run struct {
 	s *session.Session
-	// out and errw are the session's guarded streams.
-	out, errw io.Writer
-	// env is the environment as given, for completion.
-	env Env
 }
 
 // multi is a repeatable string flag.
@@ -155,11 +150,11 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 func (r *run) usageError(cmd string, err error) int {
 	var h cmdline.HelpError
 	if errors.As(err, &h) {
-		writeHelp(r.out, cmd, h.FlagSet)
+		writeHelp(r.s.Env.Stdout, cmd, h.FlagSet)
 		return ExitOK
 	}
 	if errors.Is(err, flag.ErrHelp) {
-		writeHelp(r.out, cmd, nil)
+		writeHelp(r.s.Env.Stdout, cmd, nil)
 		return ExitOK
 	}
 	return r.s.UsageError(cmd, err)

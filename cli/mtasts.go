@@ -11,7 +11,7 @@ import (
 func (r *run) mtasts(args []string) int {
 	if len(args) == 0 || args[0] != "export" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
-			fmt.Fprintf(r.out, "Usage: mailzone mta-sts SUBCOMMAND [flags]\n\nSubcommands:\n  %-8s %s\n\nRun mailzone mta-sts SUBCOMMAND -h for its flags.\n", "export", docs["mta-sts export"].About)
+			fmt.Fprintf(r.s.Env.Stdout, "Usage: mailzone mta-sts SUBCOMMAND [flags]\n\nSubcommands:\n  %-8s %s\n\nRun mailzone mta-sts SUBCOMMAND -h for its flags.\n", "export", docs["mta-sts export"].About)
 			return ExitOK
 		}
 		return r.usageError("mta-sts", fmt.Errorf("name a subcommand: export"))

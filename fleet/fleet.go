@@ -115,6 +115,10 @@ func Read(ctx context.Context, cfg *schema.Config, ts []*Target, rd Reading) *pl
 			}
 		}
 	}()
+	diff := plan.Diff
+	if rd.Shown {
+		diff = plan.DiffShown
+	}
 	served := servedReader{dns: rd.DNS, cache: verify.NewCache(), limiter: verify.NewLimiter(verify.DefaultPerAddress), breaker: newBreaker()}
 	defer served.limiter.Close()
 	ForEach(len(ts), rd.Parallel, rd.Progress, rd.Stopped, func(i int) bool {
@@ -135,10 +139,6 @@ func Read(ctx context.Context, cfg *schema.Config, ts []*Target, rd Reading) *pl
 			z.Error = err.Error()
 			p.Zones[i] = z
 			return false
-		}
-		diff := plan.Diff
-		if rd.Shown {
-			diff = plan.DiffShown
 		}
 		z := diff(t.Zone, t.Provider, t.Domains, observed)
 		_, z.Unlisted = prov.(providers.NameReader)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"regexp"
 	"runtime"
+	"strings"
 	"sync"
 
 	"gopkg.in/yaml.v3"
@@ -45,7 +46,7 @@ func hasAlias(data []byte) bool {
 		if i+1 < len(data) {
 			next = data[i+1]
 		}
-		if bytes.IndexByte([]byte(" \n:[,{"), prev) >= 0 && bytes.IndexByte([]byte(" \n,[]{}"), next) < 0 {
+		if strings.IndexByte(" \n:[,{", prev) >= 0 && strings.IndexByte(" \n,[]{}", next) < 0 {
 			return true
 		}
 		j := bytes.IndexByte(data[i+1:], '*')
