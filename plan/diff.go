@@ -28,19 +28,24 @@ func DiffShown(zone, provider string, domains []*schema.Domain, observed []rrset
 }
 
 func diff(zone, provider string, domains []*schema.Domain, observed []rrset.RRset, sign bool) *Zone {
-	idx := rrset.Index(observed)
+	find := finder(observed)
 	z := &Zone{Zone: strings.TrimSuffix(strings.ToLower(zone), "."), Provider: provider, Changes: []Change{}, Read: []Fingerprint{}}
-	read := map[rrset.Key]bool{}
+	var read map[rrset.Key]bool // when the zone holds many domains
+	if len(domains) > 4 {
+		read = map[rrset.Key]bool{}
+	}
 	for _, d := range domains {
 		z.Domains = append(z.Domains, d.Name)
 		for _, rec := range d.Records() {
 			key := rec.Set.Key()
-			have, ok := idx[key]
+			have, ok := find(key)
 			if !ok {
 				have = rrset.RRset{Name: key.Name, Type: key.Type}
 			}
-			if !read[key] {
-				read[key] = true
+			if read != nil && !read[key] || read == nil && !hasRead(z.Read, key) {
+				if read != nil {
+					read[key] = true
+				}
 				f := Fingerprint{Name: key.Name, Type: key.Type}
 				if sign {
 					f.Hash = rrset.Fingerprint(have)
@@ -60,6 +65,29 @@ func diff(zone, provider string, domains []*schema.Domain, observed []rrset.RRse
 		z.Unmanaged = append(z.Unmanaged, unmanagedSelectors(d, observed)...)
 	}
 	return z
+}
+
+// finder looks RRsets up by key: by scanning the few sets of a small zone,
+// through an index for a large one.
+func finder(observed []rrset.RRset) func(rrset.Key) (rrset.RRset, bool) {
+	if len(observed) <= 64 {
+		return func(k rrset.Key) (rrset.RRset, bool) { return rrset.Find(observed, k) }
+	}
+	idx := rrset.Index(observed)
+	return func(k rrset.Key) (rrset.RRset, bool) {
+		s, ok := idx[k]
+		return s, ok
+	}
+}
+
+// hasRead reports whether read lists key.
+func hasRead(read []Fingerprint, key rrset.Key) bool {
+	for _, f := range read {
+		if f.Name == key.Name && f.Type == key.Type {
+			return true
+		}
+	}
+	return false
 }
 
 // diffRecord compares one desired record with the RRset observed at its key.

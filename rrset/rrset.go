@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -138,6 +139,9 @@ func NormalizeValue(typ, v string) string {
 	case "TXT":
 		return v
 	case "MX":
+		if canonicalMX(v) {
+			return v
+		}
 		f := strings.Fields(v)
 		if len(f) != 2 {
 			return strings.TrimSpace(v)
@@ -152,6 +156,32 @@ func NormalizeValue(typ, v string) string {
 	default:
 		return strings.Join(strings.Fields(v), " ")
 	}
+}
+
+// canonicalMX reports whether v is an MX value as NormalizeValue writes it:
+// a preference without leading zeros, one space, and an absolute lower-case
+// host. Most values are, and are kept without being taken apart.
+func canonicalMX(v string) bool {
+	sp := strings.IndexByte(v, ' ')
+	if sp < 1 || sp > 5 || (v[0] == '0' && sp > 1) || !strings.HasSuffix(v, ".") {
+		return false
+	}
+	pref := 0
+	for i := 0; i < sp; i++ {
+		if v[i] < '0' || v[i] > '9' {
+			return false
+		}
+		pref = pref*10 + int(v[i]-'0')
+	}
+	if pref > 65535 {
+		return false
+	}
+	for i := sp + 1; i < len(v); i++ {
+		if c := v[i]; c <= ' ' || c >= 0x7f || (c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
 }
 
 // JoinTXT turns TXT data in zone-file form (one or more quoted character-strings,
@@ -281,23 +311,51 @@ func Index(sets []RRset) map[Key]RRset {
 	m := make(map[Key]RRset, len(sets))
 	for _, s := range sets {
 		if prev, ok := m[s.Key()]; ok {
-			prev.Values = append(prev.Values, s.Values...)
-			sort.Strings(prev.Values)
-			prev.Values = slices.Compact(prev.Values)
-			if s.ValueTTLs != nil {
-				if prev.ValueTTLs == nil {
-					prev.ValueTTLs = map[string]uint32{}
-				}
-				for v, t := range s.ValueTTLs {
-					prev.ValueTTLs[v] = t
-				}
-				prev.TTL = min(prev.TTL, s.TTL)
-			}
-			s = prev
+			s = mergeInto(prev, s)
 		}
 		m[s.Key()] = s
 	}
 	return m
+}
+
+// mergeInto adds the records of s, which has prev's key, to prev, as Index
+// merges them.
+func mergeInto(prev, s RRset) RRset {
+	// Clipped and cloned: the sets handed in are not changed.
+	prev.Values = append(slices.Clip(prev.Values), s.Values...)
+	sort.Strings(prev.Values)
+	prev.Values = slices.Compact(prev.Values)
+	if s.ValueTTLs != nil {
+		if prev.ValueTTLs == nil {
+			prev.ValueTTLs = map[string]uint32{}
+		} else {
+			prev.ValueTTLs = maps.Clone(prev.ValueTTLs)
+		}
+		for v, t := range s.ValueTTLs {
+			prev.ValueTTLs[v] = t
+		}
+		prev.TTL = min(prev.TTL, s.TTL)
+	}
+	return prev
+}
+
+// Find returns the RRset at key among sets, merged as Index merges the sets
+// that share a key. For the handful of sets at one domain's names it is
+// cheaper than building an Index.
+func Find(sets []RRset, key Key) (RRset, bool) {
+	var out RRset
+	found := false
+	for _, s := range sets {
+		if s.Name != key.Name || s.Type != key.Type {
+			continue
+		}
+		if found {
+			out = mergeInto(out, s)
+		} else {
+			out, found = s, true
+		}
+	}
+	return out, found
 }
 
 // MarshalJSON writes an empty set's values as [] rather than null, so the saved

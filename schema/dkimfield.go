@@ -46,9 +46,9 @@ func (l *loader) dkim(n *yaml.Node, field string) []Selector {
 					ok = false
 					continue
 				}
-				key, problems := l.parseKey(s)
+				key, record, problems := l.parseKey(s)
 				ok = l.dkimProblems(q.v, q.field, problems) && ok
-				sel.Kind, sel.Text, sel.Algorithm, sel.Bits, sel.Public = KeySelector, key.Record(), key.Algorithm, key.Bits, key.Public
+				sel.Kind, sel.Text, sel.Algorithm, sel.Bits, sel.Public = KeySelector, record, key.Algorithm, key.Bits, key.Public
 			case "key_file":
 				kinds = append(kinds, q.key)
 				s, good := l.str(q.v, q.field)

@@ -139,6 +139,14 @@ func (l *loader) domains(cfg *Config, n *yaml.Node, profiles map[string]*yaml.No
 	cfg.Domains = append(cfg.Domains, out...)
 }
 
+// skipProfile is what a domain does not take from its profile, and
+// skipParked what a parked domain does not: a parked domain publishes the
+// fixed parked set, so the profile's mail policy does not apply to it.
+var (
+	skipProfile = map[string]bool{"profile": true}
+	skipParked  = map[string]bool{"profile": true, "mx": true, "spf": true, "dkim": true, "dkim_policy": true, "mta_sts": true, "tls_rpt": true, "bimi": true}
+)
+
 // domainEntry builds the domain declared at key k with value v, merged over
 // its profile.
 func (l *loader) domainEntry(cfg *Config, name, field string, k, v *yaml.Node, profiles map[string]*yaml.Node) *Domain {
@@ -154,13 +162,9 @@ func (l *loader) domainEntry(cfg *Config, name, field string, k, v *yaml.Node, p
 		if !ok {
 			l.errorf(pn, field+".profile", "unknown profile %q", profile)
 		} else {
-			skip := map[string]bool{"profile": true}
+			skip := skipProfile
 			if m := lookup(own, "mail"); m != nil && m.Value == "none" {
-				// A parked domain publishes the fixed parked set; the
-				// profile's mail policy does not apply to it.
-				for _, k := range []string{"mx", "spf", "dkim", "dkim_policy", "mta_sts", "tls_rpt", "bimi"} {
-					skip[k] = true
-				}
+				skip = skipParked
 			}
 			node = merge(base, own, skip)
 		}
@@ -177,6 +181,9 @@ func (l *loader) domainEntry(cfg *Config, name, field string, k, v *yaml.Node, p
 // carries, so the error comes with a position before any write and not from
 // the provider halfway through an apply.
 func (l *loader) ownedNameLengths(d *Domain, key *yaml.Node, field string) {
+	if longestOwned(d) <= dnsname.MaxName {
+		return
+	}
 	for _, r := range d.records(false) {
 		name := strings.TrimSuffix(r.Set.Name, ".")
 		if len(name) <= dnsname.MaxName {
@@ -190,6 +197,23 @@ func (l *loader) ownedNameLengths(d *Domain, key *yaml.Node, field string) {
 			Msg: fmt.Sprintf("the owned name %s is %d octets long; DNS names hold at most %d, so it cannot be published", short(name), len(name), dnsname.MaxName)})
 		return
 	}
+}
+
+// longestPrefix is the longest fixed label run mailzone puts before a
+// domain's name: "default._bimi.".
+const longestPrefix = len("default._bimi.")
+
+// longestOwned bounds the length of the longest name the domain owns, so
+// that a domain well inside DNS limits is not built twice to be checked.
+func longestOwned(d *Domain) int {
+	n := len(d.Name) + longestPrefix
+	for _, s := range d.DKIM {
+		n = max(n, len(s.Name)+len("._domainkey.")+len(d.Name))
+	}
+	for _, a := range d.ReportAuth {
+		n = max(n, len(a.Name))
+	}
+	return n
 }
 
 // keyName is what a provider or profile may be called: the names are printed

@@ -76,7 +76,11 @@ func (d *Domain) Records() []Record { return d.records(true) }
 // are filled in, which is all a check of the owned names needs.
 func (d *Domain) records(values bool) []Record {
 	apex := d.Name + "."
-	var out []Record
+	n := 8 + 2*len(d.DKIM) + len(d.ReportAuth)
+	if d.SPF != nil && d.SPF.Flatten != nil {
+		n += MaxSPFChain
+	}
+	out := make([]Record, 0, n)
 	add := func(field string, pos Pos, name, typ string, vs ...string) {
 		if !values {
 			vs = nil

@@ -3,6 +3,7 @@ package schema
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,23 +29,26 @@ type loader struct {
 	keys map[string]parsedKey
 }
 
-// parsedKey is a memoized dkim.ParseKey result.
+// parsedKey is a memoized dkim.ParseKey result, with the key's record.
 type parsedKey struct {
 	key      dkim.Key
+	record   string
 	problems []dkim.Problem
 }
 
-// parseKey is dkim.ParseKey, once per distinct key text.
-func (l *loader) parseKey(s string) (dkim.Key, []dkim.Problem) {
+// parseKey is dkim.ParseKey, once per distinct key text; it also returns
+// the key's record text, so domains with one key share one string.
+func (l *loader) parseKey(s string) (dkim.Key, string, []dkim.Problem) {
 	if pk, ok := l.keys[s]; ok {
-		return pk.key, pk.problems
+		return pk.key, pk.record, pk.problems
 	}
 	key, problems := dkim.ParseKey(s)
 	if l.keys == nil {
 		l.keys = map[string]parsedKey{}
 	}
-	l.keys[s] = parsedKey{key, problems}
-	return key, problems
+	pk := parsedKey{key, key.Record(), problems}
+	l.keys[s] = pk
+	return key, pk.record, problems
 }
 
 // memoKey identifies a decoded node: the node itself (shared nodes come from
@@ -166,16 +170,17 @@ func (l *loader) fields(n *yaml.Node, field string, known ...string) []pair {
 		l.errorf(n, field, "must be a mapping, not %s", kindName(n))
 		return nil
 	}
-	ok := map[string]bool{}
-	for _, k := range known {
-		ok[k] = true
+	// Mappings here are small (a domain's dozen keys), so duplicates and
+	// unknown keys are found by scanning; the domains: mapping, thousands of
+	// keys, gets a set.
+	var dup map[string]bool
+	if len(n.Content) > 32 {
+		dup = make(map[string]bool, len(n.Content)/2)
 	}
-	dup := map[string]bool{}
 	var out []pair
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
 		key := k.Value
-		sub := join(field, key)
 		if k.Kind != yaml.ScalarNode {
 			l.errorf(k, field, "keys must be scalars")
 			continue
@@ -184,16 +189,18 @@ func (l *loader) fields(n *yaml.Node, field string, known ...string) []pair {
 			l.errorf(k, field, "YAML merge keys (<<) are not supported; use profiles")
 			continue
 		}
-		if dup[key] {
-			l.errorf(k, sub, "duplicate key %q", key)
+		if dup != nil && dup[key] || dup == nil && seenKey(n.Content[:i], key) {
+			l.errorf(k, join(field, key), "duplicate key %q", key)
 			continue
 		}
-		dup[key] = true
-		if len(known) > 0 && !ok[key] {
-			l.errorf(k, sub, "unknown key %q (known: %s)", key, strings.Join(sorted(known), ", "))
+		if dup != nil {
+			dup[key] = true
+		}
+		if len(known) > 0 && !slices.Contains(known, key) {
+			l.errorf(k, join(field, key), "unknown key %q (known: %s)", key, strings.Join(sorted(known), ", "))
 			continue
 		}
-		out = append(out, pair{key: key, k: k, v: v, field: sub})
+		out = append(out, pair{key: key, k: k, v: v, field: join(field, key)})
 	}
 	return out
 }
@@ -202,6 +209,16 @@ func sorted(ss []string) []string {
 	out := append([]string(nil), ss...)
 	sort.Strings(out)
 	return out
+}
+
+// seenKey reports whether the keys of a mapping's first pairs hold key.
+func seenKey(content []*yaml.Node, key string) bool {
+	for i := 0; i+1 < len(content); i += 2 {
+		if k := resolve(content[i]); k.Kind == yaml.ScalarNode && k.Value == key {
+			return true
+		}
+	}
+	return false
 }
 
 func join(field, key string) string {
@@ -293,18 +310,17 @@ func merge(base, over *yaml.Node, skip map[string]bool) *yaml.Node {
 		return over
 	}
 	out := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: over.Line, Column: over.Column}
-	index := map[string]int{}
+	out.Content = make([]*yaml.Node, 0, len(base.Content)+len(over.Content))
 	for i := 0; i+1 < len(base.Content); i += 2 {
-		k := base.Content[i].Value
-		if skip[k] {
+		if skip[base.Content[i].Value] {
 			continue
 		}
-		index[k] = len(out.Content)
 		out.Content = append(out.Content, base.Content[i], base.Content[i+1])
 	}
+	inherited := len(out.Content)
 	for i := 0; i+1 < len(over.Content); i += 2 {
 		k := over.Content[i].Value
-		if j, ok := index[k]; ok {
+		if j := keyIndex(out.Content[:inherited], k); j >= 0 {
 			out.Content[j] = over.Content[i]
 			out.Content[j+1] = merge(out.Content[j+1], over.Content[i+1], nil)
 			continue
@@ -312,6 +328,17 @@ func merge(base, over *yaml.Node, skip map[string]bool) *yaml.Node {
 		out.Content = append(out.Content, over.Content[i], over.Content[i+1])
 	}
 	return out
+}
+
+// keyIndex returns the index in content, a mapping's keys and values, of the
+// last key spelled k, or -1.
+func keyIndex(content []*yaml.Node, k string) int {
+	for i := len(content) - 2; i >= 0; i -= 2 {
+		if content[i].Value == k {
+			return i
+		}
+	}
+	return -1
 }
 
 // lookup returns the value of key in mapping n, or nil.

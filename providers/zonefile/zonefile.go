@@ -158,18 +158,28 @@ func toSets(rrs []dns.RR) []rrset.RRset {
 
 // mergeSets merges one-value RRsets into RRsets, sorted by name and type.
 func mergeSets(sets []rrset.RRset) []rrset.RRset {
-	idx := rrset.Index(sets)
-	out := make([]rrset.RRset, 0, len(idx))
-	for _, s := range idx {
-		out = append(out, s)
-	}
 	// By name, then type: the order of Key().String(), without building it.
-	slices.SortFunc(out, func(a, b rrset.RRset) int {
+	// The sort is stable, so the sets of one key merge in file order, as
+	// rrset.Index merges them.
+	slices.SortStableFunc(sets, func(a, b rrset.RRset) int {
 		if c := strings.Compare(a.Name, b.Name); c != 0 {
 			return c
 		}
 		return strings.Compare(a.Type, b.Type)
 	})
+	out := sets[:0]
+	for i := 0; i < len(sets); {
+		j := i + 1
+		for j < len(sets) && sets[j].Name == sets[i].Name && sets[j].Type == sets[i].Type {
+			j++
+		}
+		if j-i == 1 {
+			out = append(out, sets[i])
+		} else {
+			out = append(out, rrset.Index(sets[i:j])[sets[i].Key()])
+		}
+		i = j
+	}
 	return out
 }
 
