@@ -93,12 +93,18 @@ func authorizeReports(cfg *Config) {
 		return ""
 	}
 	need := map[string]map[string]bool{} // dest → domains that send reports there
+	destsOf := map[string][]string{}     // a profile's DMARC text is parsed once
 	for _, d := range cfg.Domains {
 		if d.DMARC == nil || d.DMARC.Absent || d.DMARC.Text == "" {
 			continue
 		}
-		for _, dest := range reportDestinations(d.DMARC.Text) {
-			if orgDomain(dest) == orgDomain(d.Name) || zoneOf(dest) == "" {
+		ds, ok := destsOf[d.DMARC.Text]
+		if !ok {
+			ds = reportDestinations(d.DMARC.Text)
+			destsOf[d.DMARC.Text] = ds
+		}
+		for _, dest := range ds {
+			if zoneOf(dest) == "" || orgDomain(dest) == orgDomain(d.Name) {
 				continue
 			}
 			if need[dest] == nil {

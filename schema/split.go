@@ -134,6 +134,10 @@ func parseSplit(data []byte, n int) *yaml.Node {
 				errs[i] = yaml.Unmarshal(rest, &docs[i])
 				return
 			}
+			if m, ok := fastBlock(string(data[cuts[i]:cuts[i+1]]), lineOf(cuts[i])+1, indent); ok {
+				docs[i] = yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{m}}
+				return
+			}
 			piece := append(bytes.Repeat([]byte("\n"), lineOf(cuts[i])), data[cuts[i]:cuts[i+1]]...)
 			errs[i] = yaml.Unmarshal(piece, &docs[i])
 		})
