@@ -318,6 +318,16 @@ func Index(sets []RRset) map[Key]RRset {
 	return m
 }
 
+// Merge merges sets that share one key into one RRset, as Index merges
+// them; sets must not be empty.
+func Merge(sets []RRset) RRset {
+	out := sets[0]
+	for _, s := range sets[1:] {
+		out = mergeInto(out, s)
+	}
+	return out
+}
+
 // mergeInto adds the records of s, which has prev's key, to prev, as Index
 // merges them.
 func mergeInto(prev, s RRset) RRset {

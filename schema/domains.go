@@ -83,9 +83,10 @@ func (l *loader) domains(cfg *Config, n *yaml.Node, profiles map[string]*yaml.No
 		name, field string
 		k, v        *yaml.Node
 	}
-	seen := map[string]Pos{}
-	var entries []entry
-	for _, p := range l.fields(n, "domains") {
+	pairs := l.fields(n, "domains")
+	seen := make(map[string]Pos, len(pairs))
+	entries := make([]entry, 0, len(pairs))
+	for _, p := range pairs {
 		name := strings.ToLower(strings.TrimSuffix(p.key, "."))
 		field := "domains." + name
 		if why := validName(name); why != "" {

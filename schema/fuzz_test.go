@@ -62,6 +62,9 @@ func FuzzLoad(f *testing.F) {
 			}
 		}
 		for _, d := range cfg.Domains {
+			if rs := d.Records(); len(rs) > d.recordCount() {
+				t.Fatalf("domain %s: %d records, more than the %d recordCount allows", d.Name, len(rs), d.recordCount())
+			}
 			for _, r := range d.Records() {
 				if r.Set.Name == "" || r.Set.Type == "" {
 					t.Fatalf("domain %s: record without name or type: %+v", d.Name, r)

@@ -76,11 +76,7 @@ func (d *Domain) Records() []Record { return d.records(true) }
 // are filled in, which is all a check of the owned names needs.
 func (d *Domain) records(values bool) []Record {
 	apex := d.Name + "."
-	n := 8 + 2*len(d.DKIM) + len(d.ReportAuth)
-	if d.SPF != nil && d.SPF.Flatten != nil {
-		n += MaxSPFChain
-	}
-	out := make([]Record, 0, n)
+	out := make([]Record, 0, d.recordCount())
 	add := func(field string, pos Pos, name, typ string, vs ...string) {
 		if !values {
 			vs = nil
@@ -146,6 +142,25 @@ func (d *Domain) records(values bool) []Record {
 		add("bimi", d.BIMI.Pos, "default._bimi."+apex, "TXT", d.BIMI.values()...)
 	}
 	return out
+}
+
+// recordCount is how many records records returns, at most.
+func (d *Domain) recordCount() int {
+	n := 2*len(d.DKIM) + len(d.ReportAuth)
+	for _, f := range []bool{d.MX != nil, d.SPF != nil, d.TLSRPT != nil, d.BIMI != nil} {
+		if f {
+			n++
+		}
+	}
+	for _, f := range []bool{d.DMARC != nil, d.MTASTS != nil} {
+		if f {
+			n += 2
+		}
+	}
+	if d.SPF != nil && d.SPF.Flatten != nil {
+		n += MaxSPFChain
+	}
+	return n
 }
 
 func (f *TXTField) values() []string {

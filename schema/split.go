@@ -121,9 +121,10 @@ func parseSplit(data []byte, n int) *yaml.Node {
 	cuts = append(cuts, end)
 	lineOf := func(off int) int { return bytes.Count(data[:off], []byte("\n")) }
 	// The file without the entries, every line kept so positions stay.
-	rest := make([]byte, 0, len(data))
+	lines := bytes.Count(data[entries[0]:end], []byte("\n"))
+	rest := make([]byte, 0, entries[0]+lines+len(data)-end)
 	rest = append(rest, data[:entries[0]]...)
-	rest = append(rest, bytes.Repeat([]byte("\n"), bytes.Count(data[entries[0]:end], []byte("\n")))...)
+	rest = append(rest, bytes.Repeat([]byte("\n"), lines)...)
 	rest = append(rest, data[end:]...)
 	docs := make([]yaml.Node, len(cuts))
 	errs := make([]error, len(cuts))

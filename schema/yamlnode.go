@@ -177,7 +177,7 @@ func (l *loader) fields(n *yaml.Node, field string, known ...string) []pair {
 	if len(n.Content) > 32 {
 		dup = make(map[string]bool, len(n.Content)/2)
 	}
-	var out []pair
+	out := make([]pair, 0, len(n.Content)/2)
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
 		key := k.Value

@@ -334,7 +334,12 @@ func fastRdata(typ string, toks []fastToken, origin string) (string, bool) {
 			// long as the plan holds the record.
 			return strings.Clone(toks[0].text), true
 		}
+		n := 0
+		for _, t := range toks {
+			n += len(t.text)
+		}
 		var b strings.Builder
+		b.Grow(n)
 		for _, t := range toks {
 			b.WriteString(t.text)
 		}

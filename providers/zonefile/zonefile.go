@@ -176,7 +176,7 @@ func mergeSets(sets []rrset.RRset) []rrset.RRset {
 		if j-i == 1 {
 			out = append(out, sets[i])
 		} else {
-			out = append(out, rrset.Index(sets[i:j])[sets[i].Key()])
+			out = append(out, rrset.Merge(sets[i:j]))
 		}
 		i = j
 	}
