@@ -8,7 +8,7 @@ package fleet
 import (
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/mailzone/mailzone/plan"
@@ -35,13 +35,14 @@ func Targets(cfg *schema.Config, only []string) ([]*Target, error) {
 		}
 		want[name] = true
 	}
-	index := map[string]*Target{}
+	type targetKey struct{ provider, zone string }
+	index := make(map[targetKey]*Target, len(cfg.Domains))
 	var out []*Target
 	for _, d := range cfg.Domains {
 		if len(want) > 0 && !want[d.Name] {
 			continue
 		}
-		key := d.Provider + "\x00" + d.Zone
+		key := targetKey{d.Provider, d.Zone}
 		t, ok := index[key]
 		if !ok {
 			t = &Target{Zone: d.Zone, Provider: d.Provider}
@@ -50,11 +51,11 @@ func Targets(cfg *schema.Config, only []string) ([]*Target, error) {
 		}
 		t.Domains = append(t.Domains, d)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Zone != out[j].Zone {
-			return out[i].Zone < out[j].Zone
+	slices.SortFunc(out, func(a, b *Target) int {
+		if c := strings.Compare(a.Zone, b.Zone); c != 0 {
+			return c
 		}
-		return out[i].Provider < out[j].Provider
+		return strings.Compare(a.Provider, b.Provider)
 	})
 	return out, nil
 }

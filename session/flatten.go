@@ -52,6 +52,9 @@ func (r *Session) flattenSPF(cfg *schema.Config, ts []*fleet.Target, resolver st
 
 // flattenedOf are the flattening results of the domains the plan covers.
 func (r *Session) flattenedOf(p *plan.Plan) []*flatten.Result {
+	if len(r.flattened) == 0 {
+		return nil
+	}
 	in := p.Covers()
 	var out []*flatten.Result
 	for _, res := range r.flattened {

@@ -158,6 +158,9 @@ func (r *Session) Plan(o PlanOptions) int {
 
 // rolloutsOf are the rollouts of the domains the plan covers.
 func (r *Session) rolloutsOf(p *plan.Plan) []rollout.Status {
+	if len(r.rollouts) == 0 {
+		return nil
+	}
 	in := p.Covers()
 	var out []rollout.Status
 	for _, st := range r.rollouts {
