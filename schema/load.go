@@ -1,12 +1,12 @@
 package schema
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"syscall"
 	"unicode/utf8"
 
@@ -19,11 +19,11 @@ import (
 // in provider blocks from the process environment. The error, when not nil, is
 // a [Diagnostics] listing every problem found; warnings are in Config.Warnings.
 func Load(path string) (*Config, error) {
-	data, err := ReadFile(path)
+	text, err := ReadText(path)
 	if err != nil {
 		return nil, err
 	}
-	return Parse(path, data, os.LookupEnv)
+	return ParseText(path, text, os.LookupEnv)
 }
 
 // MaxFile bounds the configuration file: 10,000 domains take about 2 MiB.
@@ -40,30 +40,67 @@ func ReadFile(path string) ([]byte, error) {
 	return data, nil
 }
 
-// readRegular reads path if it is a regular file of at most max bytes.
-func readRegular(path string, max int64) ([]byte, error) {
+// ReadText is ReadFile for ParseText: the file read into a string, which a
+// fleet's configuration of megabytes is then never copied out of.
+func ReadText(path string) (string, error) {
+	f, size, err := openRegular(path, MaxFile)
+	if err != nil {
+		return "", fmt.Errorf("config: %w", err)
+	}
+	defer f.Close()
+	var b strings.Builder
+	b.Grow(int(size) + 1)
+	buf := make([]byte, min(size+1, 64<<10))
+	for {
+		n, err := f.Read(buf)
+		b.Write(buf[:n])
+		if b.Len() > MaxFile {
+			return "", fmt.Errorf("config: %s: larger than %d bytes", path, MaxFile)
+		}
+		if err == io.EOF || (err == nil && n == 0) {
+			return b.String(), nil
+		}
+		if err != nil {
+			return "", fmt.Errorf("config: %w", err)
+		}
+	}
+}
+
+// openRegular opens path if it is a regular file of at most max bytes, and
+// returns its size.
+func openRegular(path string, max int64) (*os.File, int64, error) {
 	st, err := os.Stat(path)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file (%s)", path, st.Mode().Type())
+		return nil, 0, fmt.Errorf("%s: not a regular file (%s)", path, st.Mode().Type())
 	}
 	if st.Size() > max {
-		return nil, fmt.Errorf("%s: %d bytes; the limit is %d", path, st.Size(), max)
+		return nil, 0, fmt.Errorf("%s: %d bytes; the limit is %d", path, st.Size(), max)
 	}
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, 0, err
+	}
+	st, err = f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		f.Close()
+		return nil, 0, fmt.Errorf("%s: not a regular file", path)
+	}
+	return f, min(st.Size(), max), nil
+}
+
+// readRegular reads path if it is a regular file of at most max bytes.
+func readRegular(path string, max int64) ([]byte, error) {
+	f, size, err := openRegular(path, max)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	st, err = f.Stat()
-	if err != nil || !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", path)
-	}
 	// Read into a buffer of the file's size (a fleet's file is megabytes:
 	// growing a buffer from 512 bytes copies and clears it many times).
-	data := make([]byte, 0, min(st.Size(), max)+1)
+	data := make([]byte, 0, size+1)
 	for {
 		if len(data) == cap(data) {
 			data = append(data, 0)[:len(data)]
@@ -86,18 +123,18 @@ func readRegular(path string, max int64) ([]byte, error) {
 	return data, nil
 }
 
-// checkText reports where data is not text YAML can hold: a NUL byte or
+// checkText reports where text is not text YAML can hold: a NUL byte or
 // invalid UTF-8, with its line and column; a UTF-8 byte order mark is fine.
-func (l *loader) checkText(data []byte) bool {
-	if utf8.Valid(data) && bytes.IndexByte(data, 0) < 0 {
+func (l *loader) checkText(text string) bool {
+	if utf8.ValidString(text) && strings.IndexByte(text, 0) < 0 {
 		return true // the common case, checked word by word; the loop below finds where a bad file is bad
 	}
 	line, col := 1, 1
-	for i := 0; i < len(data); {
-		r, size := utf8.DecodeRune(data[i:])
+	for i := 0; i < len(text); {
+		r, size := utf8.DecodeRuneInString(text[i:])
 		switch {
 		case r == utf8.RuneError && size == 1:
-			l.add(Diagnostic{Pos: Pos{File: l.file, Line: line, Col: col}, Severity: Error, Msg: fmt.Sprintf("not valid UTF-8: byte 0x%02x; save the file as UTF-8", data[i])})
+			l.add(Diagnostic{Pos: Pos{File: l.file, Line: line, Col: col}, Severity: Error, Msg: fmt.Sprintf("not valid UTF-8: byte 0x%02x; save the file as UTF-8", text[i])})
 			return false
 		case r == 0:
 			l.add(Diagnostic{Pos: Pos{File: l.file, Line: line, Col: col}, Severity: Error, Msg: "a NUL byte; the configuration must be text"})
@@ -114,8 +151,13 @@ func (l *loader) checkText(data []byte) bool {
 // Parse is Load on data already read; file names the data in messages and
 // locates relative paths (key files). env looks environment variables up.
 func Parse(file string, data []byte, env func(string) (string, bool)) (*Config, error) {
+	return ParseText(file, string(data), env)
+}
+
+// ParseText is Parse on text (see ReadText).
+func ParseText(file, text string, env func(string) (string, bool)) (*Config, error) {
 	l := &loader{file: file, dir: filepath.Dir(file), env: env}
-	cfg := l.config(data)
+	cfg := l.config(text)
 	if cfg != nil && !l.diags.HasErrors() {
 		authorizeReports(cfg)
 	}
@@ -131,16 +173,19 @@ func Parse(file string, data []byte, env func(string) (string, bool)) (*Config, 
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-func (l *loader) config(data []byte) *Config {
-	if len(data) > MaxFile {
-		l.add(Diagnostic{Pos: Pos{File: l.file}, Severity: Error, Msg: fmt.Sprintf("%d bytes; the limit is %d", len(data), MaxFile)})
+func (l *loader) config(text string) *Config {
+	if len(text) > MaxFile {
+		l.add(Diagnostic{Pos: Pos{File: l.file}, Severity: Error, Msg: fmt.Sprintf("%d bytes; the limit is %d", len(text), MaxFile)})
 		return nil
 	}
-	if !l.checkText(data) {
+	if !l.checkText(text) {
 		return nil
 	}
-	doc, err := parseDocument(data)
-	if err != nil {
+	if cfg, ok := l.configCut(text); ok {
+		return cfg
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(text), &doc); err != nil {
 		d := Diagnostic{Pos: Pos{File: l.file}, Severity: Error, Msg: "not valid YAML: " + err.Error()}
 		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 			fmt.Sscan(m[1], &d.Pos.Line)
@@ -154,9 +199,15 @@ func (l *loader) config(data []byte) *Config {
 		l.add(Diagnostic{Pos: Pos{File: l.file}, Severity: Error, Msg: "the file is empty; it needs at least version: 1, providers: and domains:"})
 		return nil
 	}
-	root := doc.Content[0]
-	cfg := &Config{File: l.file, Dir: l.dir, Defaults: Defaults{TTL: 3600, MaxChangePercent: 30}}
-	var profiles, domains *yaml.Node
+	cfg, profiles, domains := l.top(doc.Content[0])
+	l.domains(cfg, domains, l.profiles(profiles))
+	return cfg
+}
+
+// top reads the file's top-level mapping root: the version, providers and
+// defaults into a new Config, and returns the profiles: and domains: nodes.
+func (l *loader) top(root *yaml.Node) (cfg *Config, profiles, domains *yaml.Node) {
+	cfg = &Config{File: l.file, Dir: l.dir, Defaults: Defaults{TTL: 3600, MaxChangePercent: 30}}
 	version := false
 	for _, p := range l.fields(root, "", "version", "providers", "defaults", "profiles", "domains") {
 		switch p.key {
@@ -181,8 +232,7 @@ func (l *loader) config(data []byte) *Config {
 	if root.Kind == yaml.MappingNode && domains == nil {
 		l.errorf(root, "domains", "missing; the file declares no domains")
 	}
-	l.domains(cfg, domains, l.profiles(profiles))
-	return cfg
+	return cfg, profiles, domains
 }
 
 // short quotes at most about 100 bytes of a value in messages.

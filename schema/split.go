@@ -6,50 +6,45 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"gopkg.in/yaml.v3"
 )
 
 // A fleet's mailzone.yaml is mostly its domains: mapping, thousands of
-// entries, and yaml.v3 parses a document on one core. parseDocument reads
-// the entries of a large block-style domains: mapping in pieces, one per
-// core, and splices them into the tree yaml.v3 gives for the whole file:
-// same nodes, same lines and columns. Where the file is not plainly cut
-// that way (anchors and aliases, several documents, directives, a flow
-// mapping, tabs, an indentation it does not follow) or any piece does not
-// parse, it parses the whole file as before, so errors are yaml.v3's own.
+// entries, and yaml.v3 parses a document on one core. A large block-style
+// domains: mapping is cut at its entries into pieces; each core reads a
+// piece (fastBlock, or yaml.v3 where fastBlock gives up) and builds its
+// domains at once, so no tree of the whole file is ever held, and the
+// pieces' nodes are garbage as soon as their domains are built. The rest of
+// the file, with the entries blanked and every line kept, is read first
+// (providers, defaults, profiles), so positions stay yaml.v3's. Where the
+// file is not plainly cut that way (anchors and aliases, several documents,
+// directives, a flow mapping, tabs, an indentation it does not follow), a
+// piece does not parse, or a domain is declared twice, the whole file is
+// loaded as before, so errors are yaml.v3's and the loader's own.
 
-// splitMin is the size from which parseDocument cuts the file.
+// splitMin is the size from which a file is cut.
 var splitMin = 1 << 20
 
 // domainsRest is what may follow domains: on its line.
 var domainsRest = regexp.MustCompile(`^[ ]*(#.*)?$`)
 
-// parseDocument parses data as yaml.Unmarshal into a yaml.Node does.
-func parseDocument(data []byte) (*yaml.Node, error) {
-	if doc := parseSplit(data, runtime.GOMAXPROCS(0)); doc != nil {
-		return doc, nil
-	}
-	var doc yaml.Node
-	err := yaml.Unmarshal(data, &doc)
-	return &doc, err
-}
-
-// hasAlias reports whether data may use an anchor ("*name" after a blank or
+// hasAlias reports whether text may use an anchor ("*name" after a blank or
 // flow indicator): a piece could not resolve one defined in another.
-func hasAlias(data []byte) bool {
-	for i := bytes.IndexByte(data, '*'); i >= 0; {
+func hasAlias(text string) bool {
+	for i := strings.IndexByte(text, '*'); i >= 0; {
 		prev, next := byte(' '), byte(' ')
 		if i > 0 {
-			prev = data[i-1]
+			prev = text[i-1]
 		}
-		if i+1 < len(data) {
-			next = data[i+1]
+		if i+1 < len(text) {
+			next = text[i+1]
 		}
 		if strings.IndexByte(" \n:[,{", prev) >= 0 && strings.IndexByte(" \n,[]{}", next) < 0 {
 			return true
 		}
-		j := bytes.IndexByte(data[i+1:], '*')
+		j := strings.IndexByte(text[i+1:], '*')
 		if j < 0 {
 			break
 		}
@@ -58,40 +53,56 @@ func hasAlias(data []byte) bool {
 	return false
 }
 
-// parseSplit parses data in up to n pieces, or returns nil.
-func parseSplit(data []byte, n int) *yaml.Node {
-	if n < 2 || len(data) == 0 || len(data) < splitMin || data[0] == '%' || bytes.Contains(data, []byte("\n%")) ||
-		bytes.Contains(data, []byte("\n---")) || bytes.Contains(data, []byte("\n...")) ||
-		bytes.HasPrefix(data, []byte("---")) || bytes.IndexByte(data, '\t') >= 0 || hasAlias(data) {
+// cut is a configuration file whose domains: entries are read in pieces.
+type cut struct {
+	// rest is the file with the entries' lines emptied.
+	rest []byte
+	// pieces are runs of whole entries, in file order.
+	pieces []piece
+	// indent is the entries' indentation.
+	indent int
+}
+
+// piece is a run of entries: its text, and the line it starts on.
+type piece struct {
+	text string
+	line int
+}
+
+// cutFile cuts text's domains: entries into about n pieces, or returns nil.
+func cutFile(text string, n int) *cut {
+	if n < 2 || len(text) == 0 || len(text) < splitMin || text[0] == '%' || strings.Contains(text, "\n%") ||
+		strings.Contains(text, "\n---") || strings.Contains(text, "\n...") ||
+		strings.HasPrefix(text, "---") || strings.IndexByte(text, '\t') >= 0 || hasAlias(text) {
 		return nil
 	}
-	key := bytes.Index(data, []byte("\ndomains:"))
-	if key < 0 || bytes.Contains(data[key+1:], []byte("\ndomains:")) || bytes.HasPrefix(data, []byte("domains:")) {
+	key := strings.Index(text, "\ndomains:")
+	if key < 0 || strings.Contains(text[key+1:], "\ndomains:") || strings.HasPrefix(text, "domains:") {
 		return nil
 	}
 	key += len("\ndomains:")
-	nl := bytes.IndexByte(data[key:], '\n')
-	if nl < 0 || !domainsRest.Match(data[key:key+nl]) {
+	nl := strings.IndexByte(text[key:], '\n')
+	if nl < 0 || !domainsRest.MatchString(text[key:key+nl]) {
 		return nil
 	}
 	start := key + nl + 1 // the line after domains:
 	// The entries: lines indented by exactly indent, up to the first line
 	// indented less that is not blank or a comment.
-	indent, end := -1, len(data)
+	indent, end := -1, len(text)
 	var entries []int
-	for off := start; off < len(data); {
-		next := bytes.IndexByte(data[off:], '\n')
+	for off := start; off < len(text); {
+		next := strings.IndexByte(text[off:], '\n')
 		if next < 0 {
-			next = len(data)
+			next = len(text)
 		} else {
 			next += off + 1
 		}
-		line := data[off:next]
+		line := text[off:next]
 		sp := 0
 		for sp < len(line) && line[sp] == ' ' {
 			sp++
 		}
-		if rest := bytes.TrimSpace(line[sp:]); len(rest) > 0 && rest[0] != '#' {
+		if rest := strings.TrimSpace(line[sp:]); len(rest) > 0 && rest[0] != '#' {
 			if indent < 0 {
 				indent = sp
 			}
@@ -119,41 +130,42 @@ func parseSplit(data []byte, n int) *yaml.Node {
 		}
 	}
 	cuts = append(cuts, end)
-	lineOf := func(off int) int { return bytes.Count(data[:off], []byte("\n")) }
-	// The file without the entries, every line kept so positions stay.
-	lines := bytes.Count(data[entries[0]:end], []byte("\n"))
-	rest := make([]byte, 0, entries[0]+lines+len(data)-end)
-	rest = append(rest, data[:entries[0]]...)
-	rest = append(rest, bytes.Repeat([]byte("\n"), lines)...)
-	rest = append(rest, data[end:]...)
-	docs := make([]yaml.Node, len(cuts))
-	errs := make([]error, len(cuts))
-	var wg sync.WaitGroup
-	for i := range cuts {
-		wg.Go(func() {
-			if i == len(cuts)-1 {
-				errs[i] = yaml.Unmarshal(rest, &docs[i])
-				return
-			}
-			if m, ok := fastBlock(string(data[cuts[i]:cuts[i+1]]), lineOf(cuts[i])+1, indent); ok {
-				docs[i] = yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{m}}
-				return
-			}
-			piece := append(bytes.Repeat([]byte("\n"), lineOf(cuts[i])), data[cuts[i]:cuts[i+1]]...)
-			errs[i] = yaml.Unmarshal(piece, &docs[i])
-		})
-	}
-	wg.Wait()
-	var entriesOut []*yaml.Node
+	c := &cut{indent: indent}
+	line := 1 + strings.Count(text[:cuts[0]], "\n")
 	for i := range cuts[:len(cuts)-1] {
-		m := docs[i].Content
-		if errs[i] != nil || len(m) != 1 || m[0].Kind != yaml.MappingNode || m[0].Column != indent+1 || m[0].Tag != "!!map" {
-			return nil
-		}
-		entriesOut = append(entriesOut, m[0].Content...)
+		p := piece{text: text[cuts[i]:cuts[i+1]], line: line}
+		c.pieces = append(c.pieces, p)
+		line += strings.Count(p.text, "\n")
 	}
-	doc := &docs[len(docs)-1]
-	if errs[len(docs)-1] != nil || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+	lines := strings.Count(text[entries[0]:end], "\n")
+	c.rest = make([]byte, 0, entries[0]+lines+len(text)-end)
+	c.rest = append(c.rest, text[:entries[0]]...)
+	c.rest = append(c.rest, strings.Repeat("\n", lines)...)
+	c.rest = append(c.rest, text[end:]...)
+	return c
+}
+
+// node reads the piece into its block mapping of entries, or nil.
+func (c *cut) node(p piece) *yaml.Node {
+	if m, ok := fastBlock(p.text, p.line, c.indent); ok {
+		return m
+	}
+	var doc yaml.Node
+	src := append(bytes.Repeat([]byte("\n"), p.line-1), p.text...)
+	if yaml.Unmarshal(src, &doc) != nil || len(doc.Content) != 1 {
+		return nil
+	}
+	if m := doc.Content[0]; m.Kind == yaml.MappingNode && m.Column == c.indent+1 && m.Tag == "!!map" {
+		return m
+	}
+	return nil
+}
+
+// restRoot parses the rest of the file and returns its root mapping, whose
+// domains: must be left empty, or nil.
+func (c *cut) restRoot() *yaml.Node {
+	var doc yaml.Node
+	if yaml.Unmarshal(c.rest, &doc) != nil || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
 		return nil
 	}
 	root := doc.Content[0]
@@ -162,10 +174,117 @@ func parseSplit(data []byte, n int) *yaml.Node {
 			if v.Kind != yaml.ScalarNode || v.Tag != "!!null" || v.Value != "" {
 				return nil
 			}
-			first := docs[0].Content[0]
-			root.Content[i+1] = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: first.Line, Column: first.Column, Content: entriesOut}
-			return doc
+			return root
 		}
 	}
 	return nil
+}
+
+// piecesPerCore is how many pieces each core gets: small pieces even out
+// the cores' work, and bound the nodes held at once.
+const piecesPerCore = 8
+
+// configCut loads text as config does, reading its domains in pieces on
+// every core; ok is false where the file is not cut, and config then loads
+// it whole. l must be fresh: on success it holds the load's diagnostics.
+func (l *loader) configCut(text string) (*Config, bool) {
+	workers := runtime.GOMAXPROCS(0)
+	if workers < 2 {
+		return nil, false
+	}
+	c := cutFile(text, piecesPerCore*workers)
+	if c == nil {
+		return nil, false
+	}
+	root := c.restRoot()
+	if root == nil {
+		return nil, false
+	}
+	// A loader of its own, so that a file that turns out not to be cut
+	// leaves l as it was.
+	t := &loader{file: l.file, dir: l.dir, env: l.env}
+	cfg, profiles, _ := t.top(root)
+	profs := t.profiles(profiles)
+	outs := make([]pieceLoad, len(c.pieces))
+	var next atomic.Int64
+	var failed atomic.Bool
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for !failed.Load() {
+				i := int(next.Add(1) - 1)
+				if i >= len(c.pieces) {
+					return
+				}
+				if !outs[i].load(t, cfg, c, c.pieces[i], profs) {
+					failed.Store(true)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if failed.Load() {
+		return nil, false
+	}
+	// A key written twice, or two spellings of one domain: the whole load
+	// reports them, at their lines.
+	n := 0
+	for _, o := range outs {
+		n += len(o.keys)
+	}
+	keys := make(map[string]bool, n)
+	names := make(map[string]bool, n)
+	for _, o := range outs {
+		for i, k := range o.keys {
+			if keys[k] || names[o.names[i]] {
+				return nil, false
+			}
+			keys[k], names[o.names[i]] = true, true
+		}
+	}
+	for _, o := range outs {
+		for _, d := range o.loader.diags {
+			t.add(d)
+		}
+		cfg.Domains = append(cfg.Domains, o.domains...)
+	}
+	*l = *t
+	return cfg, true
+}
+
+// pieceLoad is what one piece gives: its domains, every entry's key and
+// domain name, and the loader that holds its diagnostics.
+type pieceLoad struct {
+	domains []*Domain
+	keys    []string
+	names   []string
+	loader  *loader
+}
+
+// load reads piece p and builds its domains as loader.domains does; it
+// reports false where the piece must be left to the whole load.
+func (o *pieceLoad) load(l *loader, cfg *Config, c *cut, p piece, profiles map[string]*yaml.Node) bool {
+	m := c.node(p)
+	if m == nil {
+		return false
+	}
+	sub := &loader{file: l.file, dir: l.dir, env: l.env}
+	o.loader = sub
+	o.domains = make([]*Domain, 0, len(m.Content)/2)
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		if k.Kind != yaml.ScalarNode || k.Value == "<<" || v.Kind == yaml.AliasNode {
+			return false
+		}
+		name := strings.ToLower(strings.TrimSuffix(k.Value, "."))
+		o.keys = append(o.keys, k.Value)
+		o.names = append(o.names, name)
+		field := "domains." + name
+		if why := validName(name); why != "" {
+			sub.errorf(k, field, "domain name %s", why)
+			continue
+		}
+		o.domains = append(o.domains, sub.domainEntry(cfg, name, field, k, v, profiles))
+	}
+	return true
 }

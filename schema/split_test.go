@@ -49,9 +49,37 @@ func sameNode(a, b *yaml.Node, path string) error {
 	return nil
 }
 
-// TestParseSplitSameTree: wherever parseDocument cuts a file, it gives the
-// tree yaml.v3 gives for the whole file; where it cannot, it does not cut.
-func TestParseSplitSameTree(t *testing.T) {
+// spliced is the root mapping of a cut file: its rest, with the pieces' entries
+// (read as the load reads them) as the domains: mapping; nil where a part
+// does not read.
+func spliced(c *cut) *yaml.Node {
+	root := c.restRoot()
+	if root == nil {
+		return nil
+	}
+	var entries []*yaml.Node
+	var first *yaml.Node
+	for _, p := range c.pieces {
+		m := c.node(p)
+		if m == nil {
+			return nil
+		}
+		if first == nil {
+			first = m
+		}
+		entries = append(entries, m.Content...)
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "domains" {
+			root.Content[i+1] = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: first.Line, Column: first.Column, Content: entries}
+		}
+	}
+	return root
+}
+
+// TestCutSameTree: wherever a file is cut, its rest and pieces give the
+// tree yaml.v3 gives for the whole file; where it cannot be, it is not.
+func TestCutSameTree(t *testing.T) {
 	old := splitMin
 	splitMin = 0
 	defer func() { splitMin = old }()
@@ -84,7 +112,11 @@ func TestParseSplitSameTree(t *testing.T) {
 		var want yaml.Node
 		werr := yaml.Unmarshal([]byte(text), &want)
 		for _, n := range []int{2, 3, 7} {
-			got := parseSplit([]byte(text), n)
+			c := cutFile(text, n)
+			if c == nil {
+				continue
+			}
+			got := spliced(c)
 			if got == nil {
 				continue
 			}
@@ -96,7 +128,7 @@ func TestParseSplitSameTree(t *testing.T) {
 				t.Errorf("%s: cut in %d, but yaml.v3 refuses the whole: %v", name, n, werr)
 				continue
 			}
-			if err := sameNode(got, &want, name); err != nil {
+			if err := sameNode(got, want.Content[0], name); err != nil {
 				t.Errorf("%s in %d pieces: %v", name, n, err)
 			}
 		}
@@ -106,45 +138,59 @@ func TestParseSplitSameTree(t *testing.T) {
 	}
 }
 
-// TestParseSplitDiagnostics: a fleet with errors in several pieces gets the
-// same diagnostics, at the same lines, cut or not.
-func TestParseSplitDiagnostics(t *testing.T) {
+// TestCutDiagnostics: a fleet with errors in several pieces gets the same
+// diagnostics, at the same lines, cut or not; a domain declared twice
+// across pieces sends the file to the whole load, which reports it.
+func TestCutDiagnostics(t *testing.T) {
 	text := splitFleet(300)
 	text = strings.Replace(text, "customer00007.example:\n    profile: standard", "customer00007.example:\n    profile: standrad", 1)
 	text = strings.Replace(text, "customer00290.example: {profile: standard}", "customer00290.example: {profile: standard, ttl: -5}", 1)
-	text += "  customer00001.example: {profile: standard}\n" // a duplicate, in the last piece
-	parse := func() string {
-		_, err := Parse("fleet.yaml", []byte(text), func(string) (string, bool) { return "token", true })
-		return fmt.Sprint(err)
-	}
-	whole := parse()
-	old := splitMin
-	splitMin = 0
-	defer func() { splitMin = old }()
-	if parseSplit([]byte(text), 2) == nil {
-		t.Fatal("the fleet was not cut")
-	}
-	if cut := parse(); cut != whole {
-		t.Errorf("cut:\n%s\nwhole:\n%s", cut, whole)
-	}
-	for _, want := range []string{"standrad", "ttl", "customer00001.example"} {
-		if !strings.Contains(whole, want) {
-			t.Errorf("diagnostics lack %q:\n%s", want, whole)
-		}
+	text = strings.Replace(text, "customer00150.example: {profile: standard}", "customer00150.example: {profile: standard, mx: 192.0.2.1}", 1)
+	env := func(string) (string, bool) { return "token", true }
+	for name, text := range map[string]string{
+		"errors in three pieces":            text,
+		"and a duplicate in the last piece": text + "  customer00001.example: {profile: standard}\n",
+		"and two spellings of one domain":   text + "  Customer00002.Example.: {profile: standard}\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			parse := func() string {
+				_, err := Parse("fleet.yaml", []byte(text), env)
+				return fmt.Sprint(err)
+			}
+			whole := parse()
+			old := splitMin
+			splitMin = 0
+			defer func() { splitMin = old }()
+			if cutFile(text, 2) == nil {
+				t.Fatal("the fleet was not cut")
+			}
+			_, cutLoads := (&loader{file: "fleet.yaml", env: env}).configCut(text)
+			if dup := strings.Contains(name, "duplicate") || strings.Contains(name, "spellings"); cutLoads == dup {
+				t.Errorf("loaded cut: %v; want %v", cutLoads, !dup)
+			}
+			if cut := parse(); cut != whole {
+				t.Errorf("cut:\n%s\nwhole:\n%s", cut, whole)
+			}
+			for _, want := range []string{"standrad", "ttl", "192.0.2.1"} {
+				if !strings.Contains(whole, want) {
+					t.Errorf("diagnostics lack %q:\n%s", want, whole)
+				}
+			}
+		})
 	}
 }
 
-// TestParseSplitWholeConfig loads a fleet over splitMin, as plan does, and
+// TestCutWholeConfig loads a fleet over splitMin, as plan does, and
 // gets the configuration loading it whole gives.
-func TestParseSplitWholeConfig(t *testing.T) {
+func TestCutWholeConfig(t *testing.T) {
 	text := []byte(splitFleet(8000))
 	if len(text) < splitMin {
 		t.Fatalf("the fleet is %d bytes, under %d", len(text), splitMin)
 	}
-	if parseSplit(text, 2) == nil {
-		t.Fatal("the fleet was not cut")
-	}
 	env := func(string) (string, bool) { return "token", true }
+	if _, ok := (&loader{file: "fleet.yaml", env: env}).configCut(string(text)); !ok {
+		t.Fatal("the fleet was not loaded cut")
+	}
 	cut, err := Parse("fleet.yaml", text, env)
 	if err != nil {
 		t.Fatal(err)

@@ -132,12 +132,12 @@ func (r *Session) configPath(flagValue string) string {
 // the configuration has errors.
 func (r *Session) load(path string) *schema.Config {
 	path = r.configPath(path)
-	data, err := schema.ReadFile(path)
+	text, err := schema.ReadText(path)
 	if err != nil {
 		r.errorf("%v", err)
 		return nil
 	}
-	cfg, err := schema.Parse(path, data, r.Env.LookupEnv)
+	cfg, err := schema.ParseText(path, text, r.Env.LookupEnv)
 	var diags schema.Diagnostics
 	if errors.As(err, &diags) {
 		r.diagnostics(diags)
