@@ -88,7 +88,7 @@ func fieldPos(d *schema.Domain, field string) schema.Pos {
 			return s.Pos
 		}
 	}
-	if p, ok := d.Fields[field]; ok && p.Line > 0 {
+	if p, ok := d.FieldPos(field); ok && p.Line > 0 {
 		return p
 	}
 	var p schema.Pos

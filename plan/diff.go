@@ -21,8 +21,9 @@ func Diff(zone, provider string, domains []*schema.Domain, observed []rrset.RRse
 }
 
 // DiffShown is Diff for a plan that is only shown, never saved nor applied:
-// Read lists the names and types read, without their fingerprints, which
-// are a tenth of a 10,000-zone plan's time.
+// its Read is empty. Nothing checks a shown plan against the zones again,
+// and the fingerprints and names of a 10,000-zone plan are a tenth of its
+// time and a fifth of its memory.
 func DiffShown(zone, provider string, domains []*schema.Domain, observed []rrset.RRset) *Zone {
 	return diff(zone, provider, domains, observed, false)
 }
@@ -31,9 +32,10 @@ func diff(zone, provider string, domains []*schema.Domain, observed []rrset.RRse
 	find := finder(observed)
 	z := &Zone{Zone: strings.TrimSuffix(strings.ToLower(zone), "."), Provider: provider, Changes: []Change{}, Read: []Fingerprint{}}
 	var read map[rrset.Key]bool // when the zone holds many domains
-	if len(domains) > 4 {
+	if sign && len(domains) > 4 {
 		read = map[rrset.Key]bool{}
 	}
+	z.Domains = make([]string, 0, len(domains))
 	for _, d := range domains {
 		z.Domains = append(z.Domains, d.Name)
 		for _, rec := range d.Records() {
@@ -42,15 +44,11 @@ func diff(zone, provider string, domains []*schema.Domain, observed []rrset.RRse
 			if !ok {
 				have = rrset.RRset{Name: key.Name, Type: key.Type}
 			}
-			if read != nil && !read[key] || read == nil && !hasRead(z.Read, key) {
+			if sign && (read != nil && !read[key] || read == nil && !hasRead(z.Read, key)) {
 				if read != nil {
 					read[key] = true
 				}
-				f := Fingerprint{Name: key.Name, Type: key.Type}
-				if sign {
-					f.Hash = rrset.Fingerprint(have)
-				}
-				z.Read = append(z.Read, f)
+				z.Read = append(z.Read, Fingerprint{Name: key.Name, Type: key.Type, Hash: rrset.Fingerprint(have)})
 			}
 			for _, v := range have.Values {
 				if rec.Owns(v) {

@@ -174,12 +174,12 @@ func TestDiffShown(t *testing.T) {
 	if textSigned.String() != textShown.String() || len(signed.Changes) != 3 {
 		t.Errorf("shown plan differs:\n%s\nsigned:\n%s", textShown.String(), textSigned.String())
 	}
-	if len(shown.Read) != len(signed.Read) || len(signed.Read) == 0 {
-		t.Fatalf("read %d and %d names", len(shown.Read), len(signed.Read))
+	if len(shown.Read) != 0 || len(signed.Read) == 0 {
+		t.Fatalf("read %d and %d names; a shown plan lists none", len(shown.Read), len(signed.Read))
 	}
 	for i := range signed.Read {
-		if signed.Read[i].Hash == "" || shown.Read[i].Hash != "" || signed.Read[i].Name != shown.Read[i].Name {
-			t.Errorf("read %d: signed %+v, shown %+v", i, signed.Read[i], shown.Read[i])
+		if signed.Read[i].Hash == "" {
+			t.Errorf("read %d: no fingerprint: %+v", i, signed.Read[i])
 		}
 	}
 }

@@ -15,11 +15,10 @@ func (l *loader) domain(cfg *Config, name, field string, n *yaml.Node) *Domain {
 	d := &Domain{Name: name, Zone: name, TTL: cfg.Defaults.TTL, Provider: cfg.Defaults.Provider,
 		Verify: cfg.Defaults.Verify}
 	pairs := l.fields(n, field, domainKeys...)
-	d.Fields = make(map[string]Pos, len(pairs))
-	prefix := field + "."
+	d.Fields = make([]FieldPos, 0, len(pairs))
 	var dmarcNode *yaml.Node
 	for _, p := range pairs {
-		d.Fields[strings.TrimPrefix(p.field, prefix)] = l.pos(p.v)
+		d.Fields = append(d.Fields, FieldPos{p.key, l.pos(p.v)})
 		switch p.key {
 		case "provider":
 			d.Provider, _ = l.str(p.v, p.field)

@@ -166,9 +166,26 @@ type Domain struct {
 	Verify       Verify
 	// Pos is where the domain's key appears in the file.
 	Pos Pos
-	// Fields maps a field path relative to the domain ("spf", "dkim.s1") to the
-	// position of its value, for messages about it from later stages.
-	Fields map[string]Pos
+	// Fields are the domain's own keys ("spf", "dkim") with the positions
+	// of their values, for messages about them from later stages (see
+	// [Domain.FieldPos]).
+	Fields []FieldPos
+}
+
+// FieldPos is where a domain's key has its value.
+type FieldPos struct {
+	Field string
+	Pos   Pos
+}
+
+// FieldPos returns the position of the value of the domain's key field.
+func (d *Domain) FieldPos(field string) (Pos, bool) {
+	for _, f := range d.Fields {
+		if f.Field == field {
+			return f.Pos, true
+		}
+	}
+	return Pos{}, false
 }
 
 // MX is the single mail exchanger. Host "." with preference 0 is the RFC 7505 null MX.
