@@ -69,7 +69,7 @@ type piece struct {
 	line int
 }
 
-// cutFile cuts text's domains: entries into about n pieces, or returns nil.
+// cutFile cuts text's domains: entries into at most n pieces, or returns nil.
 func cutFile(text string, n int) *cut {
 	if n < 2 || len(text) == 0 || len(text) < splitMin || text[0] == '%' || strings.Contains(text, "\n%") ||
 		strings.Contains(text, "\n---") || strings.Contains(text, "\n...") ||
@@ -119,7 +119,7 @@ func cutFile(text string, n int) *cut {
 		}
 		off = next
 	}
-	if len(entries) < 2*n {
+	if n = min(n, len(entries)); n < 1 {
 		return nil
 	}
 	// Cut at entries, into pieces of about equal size.

@@ -133,8 +133,8 @@ func TestCutSameTree(t *testing.T) {
 			}
 		}
 	}
-	if split["fleet of 503"] != 3 || split["fleet of 12"] != 2 {
-		t.Errorf("the fleets were cut %v times; want 3 and 2 (a piece holds two entries at least)", split)
+	if split["fleet of 503"] != 3 || split["fleet of 12"] != 3 {
+		t.Errorf("the fleets were cut %v times; want 3 and 3", split)
 	}
 }
 
@@ -204,5 +204,51 @@ func TestCutWholeConfig(t *testing.T) {
 	}
 	if len(cut.Domains) != 8000 || !reflect.DeepEqual(cut.Domains, whole.Domains) || !reflect.DeepEqual(cut.Warnings, whole.Warnings) {
 		t.Errorf("the configuration differs when cut: %d domains against %d", len(cut.Domains), len(whole.Domains))
+	}
+}
+
+// TestCutLoadsAsWhole loads every configuration of the repository, the bad
+// ones of e2e/testdata/bad among them, cut wherever it can be and whole:
+// the domains, warnings and errors must be the same.
+func TestCutLoadsAsWhole(t *testing.T) {
+	var files []string
+	for _, glob := range []string{"../examples/*/*.yaml", "../examples/*.yaml", "../e2e/testdata/*/*.yaml"} {
+		more, _ := filepath.Glob(glob)
+		files = append(files, more...)
+	}
+	if len(files) < 80 {
+		t.Fatalf("only %d configurations found", len(files))
+	}
+	env := func(string) (string, bool) { return "token", true }
+	cut := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(data)
+		whole, werr := ParseText(f, text, env)
+		old := splitMin
+		splitMin = 0
+		if _, ok := (&loader{file: f, dir: filepath.Dir(f), env: env}).configCut(text); ok {
+			cut++
+		}
+		parts, perr := ParseText(f, text, env)
+		splitMin = old
+		if fmt.Sprint(werr) != fmt.Sprint(perr) {
+			t.Errorf("%s: cut:\n%v\nwhole:\n%v", f, perr, werr)
+			continue
+		}
+		if (whole == nil) != (parts == nil) {
+			t.Errorf("%s: loaded cut %v, whole %v", f, parts != nil, whole != nil)
+			continue
+		}
+		if whole != nil && (!reflect.DeepEqual(whole.Domains, parts.Domains) || !reflect.DeepEqual(whole.Warnings, parts.Warnings)) {
+			t.Errorf("%s: the configuration differs when cut", f)
+		}
+	}
+	t.Logf("%d of %d configurations loaded cut", cut, len(files))
+	if cut < 10 {
+		t.Errorf("only %d configurations were loaded cut", cut)
 	}
 }
