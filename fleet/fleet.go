@@ -35,28 +35,29 @@ func Targets(cfg *schema.Config, only []string) ([]*Target, error) {
 		}
 		want[name] = true
 	}
-	type targetKey struct{ provider, zone string }
-	index := make(map[targetKey]*Target, len(cfg.Domains))
-	var out []*Target
+	ds := make([]*schema.Domain, 0, len(cfg.Domains))
 	for _, d := range cfg.Domains {
-		if len(want) > 0 && !want[d.Name] {
-			continue
+		if len(want) == 0 || want[d.Name] {
+			ds = append(ds, d)
 		}
-		key := targetKey{d.Provider, d.Zone}
-		t, ok := index[key]
-		if !ok {
-			t = &Target{Zone: d.Zone, Provider: d.Provider}
-			index[key] = t
-			out = append(out, t)
-		}
-		t.Domains = append(t.Domains, d)
 	}
-	slices.SortFunc(out, func(a, b *Target) int {
+	// By zone, then provider; the sort is stable, so a target's domains
+	// stay in file order.
+	slices.SortStableFunc(ds, func(a, b *schema.Domain) int {
 		if c := strings.Compare(a.Zone, b.Zone); c != 0 {
 			return c
 		}
 		return strings.Compare(a.Provider, b.Provider)
 	})
+	var out []*Target
+	for i := 0; i < len(ds); {
+		j := i + 1
+		for j < len(ds) && ds[j].Zone == ds[i].Zone && ds[j].Provider == ds[i].Provider {
+			j++
+		}
+		out = append(out, &Target{Zone: ds[i].Zone, Provider: ds[i].Provider, Domains: ds[i:j:j]})
+		i = j
+	}
 	return out, nil
 }
 

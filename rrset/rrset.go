@@ -154,8 +154,28 @@ func NormalizeValue(typ, v string) string {
 	case "CNAME", "NS", "PTR":
 		return Absolute(strings.TrimSpace(v), ".")
 	default:
+		if singleSpaced(v) {
+			return v
+		}
 		return strings.Join(strings.Fields(v), " ")
 	}
+}
+
+// singleSpaced reports whether v's words are already separated by single
+// spaces, with none before or after: what strings.Fields and a join give.
+func singleSpaced(v string) bool {
+	if v == "" || v[0] == ' ' || v[len(v)-1] == ' ' {
+		return v == ""
+	}
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == ' ' && v[i+1] == ' ':
+			return false
+		case c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r' || c >= 0x80:
+			return false
+		}
+	}
+	return true
 }
 
 // canonicalMX reports whether v is an MX value as NormalizeValue writes it:

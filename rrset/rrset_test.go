@@ -2,6 +2,7 @@ package rrset
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -82,6 +83,21 @@ func TestNormalizeMX(t *testing.T) {
 	} {
 		if got := NormalizeValue("MX", in); got != want {
 			t.Errorf("NormalizeValue(MX, %q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestNormalizeSpaces checks values of other types, kept as they are where
+// they are single-spaced and rebuilt where not, against strings.Fields.
+func TestNormalizeSpaces(t *testing.T) {
+	for _, v := range []string{
+		"ns1.contoso.com. hostmaster.contoso.com. 2026120201 7200 3600 1209600 300",
+		"ns1.contoso.com.  hostmaster.contoso.com. 1 2 3 4 5",
+		" 192.0.2.10", "192.0.2.10 ", "", " ", "a\tb", "a\nb", "a\u00a0b", "a\u0085b", "a\u2003b", "2001:db8::1",
+	} {
+		want := strings.Join(strings.Fields(v), " ")
+		if got := NormalizeValue("SOA", v); got != want {
+			t.Errorf("NormalizeValue(SOA, %q) = %q, want %q", v, got, want)
 		}
 	}
 }

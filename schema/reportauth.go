@@ -72,8 +72,34 @@ func reportDestinations(text string) []string {
 // wildcard one *._report._dmarc.<dest> stands for all (and the
 // per-domain records of the file's domains go).
 func authorizeReports(cfg *Config) {
+	// The destinations, from each distinct DMARC text (a profile's is
+	// parsed once), and every name a destination lies under: only zones
+	// among those can host an authorization, so a fleet whose reports go
+	// to a few destinations does not index all its zones.
+	destsOf := map[string][]string{}
+	under := map[string]bool{}
+	for _, d := range cfg.Domains {
+		if d.DMARC == nil || d.DMARC.Absent || d.DMARC.Text == "" {
+			continue
+		}
+		if _, ok := destsOf[d.DMARC.Text]; !ok {
+			destsOf[d.DMARC.Text] = reportDestinations(d.DMARC.Text)
+			for _, dest := range destsOf[d.DMARC.Text] {
+				for z := dest; z != "" && !under[z]; {
+					under[z] = true
+					_, z, _ = strings.Cut(z, ".")
+				}
+			}
+		}
+	}
+	if len(under) == 0 {
+		return
+	}
 	host := map[string]*Domain{} // zone → the domain that publishes in it
 	for _, d := range cfg.Domains {
+		if !under[d.Zone] {
+			continue
+		}
 		if h, ok := host[d.Zone]; !ok || (d.Name == d.Zone && h.Name != h.Zone) {
 			host[d.Zone] = d
 		}
@@ -93,17 +119,11 @@ func authorizeReports(cfg *Config) {
 		return ""
 	}
 	need := map[string]map[string]bool{} // dest → domains that send reports there
-	destsOf := map[string][]string{}     // a profile's DMARC text is parsed once
 	for _, d := range cfg.Domains {
 		if d.DMARC == nil || d.DMARC.Absent || d.DMARC.Text == "" {
 			continue
 		}
-		ds, ok := destsOf[d.DMARC.Text]
-		if !ok {
-			ds = reportDestinations(d.DMARC.Text)
-			destsOf[d.DMARC.Text] = ds
-		}
-		for _, dest := range ds {
+		for _, dest := range destsOf[d.DMARC.Text] {
 			if zoneOf(dest) == "" || orgDomain(dest) == orgDomain(d.Name) {
 				continue
 			}

@@ -230,16 +230,16 @@ func (l *loader) configCut(text string) (*Config, bool) {
 	// reports them, at their lines.
 	n := 0
 	for _, o := range outs {
-		n += len(o.keys)
+		n += len(o.names)
 	}
-	keys := make(map[string]bool, n)
+	// (A key written twice is also a name declared twice.)
 	names := make(map[string]bool, n)
 	for _, o := range outs {
-		for i, k := range o.keys {
-			if keys[k] || names[o.names[i]] {
+		for _, name := range o.names {
+			if names[name] {
 				return nil, false
 			}
-			keys[k], names[o.names[i]] = true, true
+			names[name] = true
 		}
 	}
 	for _, o := range outs {
@@ -252,11 +252,10 @@ func (l *loader) configCut(text string) (*Config, bool) {
 	return cfg, true
 }
 
-// pieceLoad is what one piece gives: its domains, every entry's key and
-// domain name, and the loader that holds its diagnostics.
+// pieceLoad is what one piece gives: its domains, every entry's domain
+// name, and the loader that holds its diagnostics.
 type pieceLoad struct {
 	domains []*Domain
-	keys    []string
 	names   []string
 	loader  *loader
 }
@@ -271,13 +270,13 @@ func (o *pieceLoad) load(l *loader, cfg *Config, c *cut, p piece, profiles map[s
 	sub := &loader{file: l.file, dir: l.dir, env: l.env}
 	o.loader = sub
 	o.domains = make([]*Domain, 0, len(m.Content)/2)
+	o.names = make([]string, 0, len(m.Content)/2)
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], m.Content[i+1]
 		if k.Kind != yaml.ScalarNode || k.Value == "<<" || v.Kind == yaml.AliasNode {
 			return false
 		}
 		name := strings.ToLower(strings.TrimSuffix(k.Value, "."))
-		o.keys = append(o.keys, k.Value)
 		o.names = append(o.names, name)
 		field := "domains." + name
 		if why := validName(name); why != "" {
