@@ -34,6 +34,9 @@ type fastParser struct {
 	end  int // its end: the offset of its newline, or len(src)
 	line int // its number, from 1
 	slab []yaml.Node
+	// stack holds the children of the collections being read; children
+	// moves them into slices carved from ptrs.
+	stack, ptrs []*yaml.Node
 	// tags holds the tags yaml.v3 resolves for plain scalars that may be
 	// numbers or timestamps.
 	tags map[string]string
@@ -78,8 +81,28 @@ func (p *fastParser) node(kind yaml.Kind, tag, value string, style yaml.Style, c
 	}
 	n := &p.slab[0]
 	p.slab = p.slab[1:]
-	*n = yaml.Node{Kind: kind, Tag: tag, Value: value, Style: style, Line: p.line, Column: col + 1}
+	// Field by field: the slab is zeroed, and a whole-struct store would
+	// put a write barrier on every pointer of the node.
+	n.Kind, n.Style, n.Line, n.Column = kind, style, p.line, col+1
+	n.Tag, n.Value = tag, value
 	return n
+}
+
+// children pops the nodes pushed on the stack since mark into a slice of
+// their own.
+func (p *fastParser) children(mark int) []*yaml.Node {
+	n := len(p.stack) - mark
+	if n == 0 {
+		return nil
+	}
+	if len(p.ptrs) < n {
+		p.ptrs = make([]*yaml.Node, max(n, 512))
+	}
+	out := p.ptrs[:n:n]
+	p.ptrs = p.ptrs[n:]
+	copy(out, p.stack[mark:])
+	p.stack = p.stack[:mark]
+	return out
 }
 
 // eol returns the end of the current line.
@@ -144,9 +167,11 @@ func (p *fastParser) mapping(indent, depth int) (*yaml.Node, bool) {
 		return nil, false
 	}
 	m := p.node(yaml.MappingNode, "!!map", "", 0, indent)
+	mark := len(p.stack)
 	for {
 		ind, more := p.skipBlank()
 		if !more || ind < indent {
+			m.Content = p.children(mark)
 			return m, true
 		}
 		if ind > indent || p.seqItem(p.off+ind) {
@@ -156,7 +181,7 @@ func (p *fastParser) mapping(indent, depth int) (*yaml.Node, bool) {
 		if !ok {
 			return nil, false
 		}
-		m.Content = append(m.Content, k)
+		p.stack = append(p.stack, k)
 		// i is just past the colon.
 		if p.rest(i) {
 			keyLine, col := p.line, i-p.off
@@ -165,7 +190,7 @@ func (p *fastParser) mapping(indent, depth int) (*yaml.Node, bool) {
 			if !ok {
 				return nil, false
 			}
-			m.Content = append(m.Content, v)
+			p.stack = append(p.stack, v)
 			continue
 		}
 		j := i
@@ -176,7 +201,7 @@ func (p *fastParser) mapping(indent, depth int) (*yaml.Node, bool) {
 		if !ok || !p.rest(end) {
 			return nil, false
 		}
-		m.Content = append(m.Content, v)
+		p.stack = append(p.stack, v)
 		p.nextLine()
 	}
 }
@@ -206,12 +231,14 @@ func (p *fastParser) sequence(indent, depth int) (*yaml.Node, bool) {
 		return nil, false
 	}
 	s := p.node(yaml.SequenceNode, "!!seq", "", 0, indent)
+	mark := len(p.stack)
 	for {
 		ind, more := p.skipBlank()
 		if !more || ind != indent || !p.seqItem(p.off+ind) {
 			if more && ind > indent {
 				return nil, false
 			}
+			s.Content = p.children(mark)
 			return s, true
 		}
 		j := p.off + ind + 1
@@ -225,7 +252,7 @@ func (p *fastParser) sequence(indent, depth int) (*yaml.Node, bool) {
 		if !ok || !p.rest(end) {
 			return nil, false
 		}
-		s.Content = append(s.Content, v)
+		p.stack = append(p.stack, v)
 		p.nextLine()
 	}
 }
@@ -413,6 +440,7 @@ func (p *fastParser) flowMapping(i, e, depth int) (n *yaml.Node, end int, ok boo
 		return nil, 0, false
 	}
 	m := p.node(yaml.MappingNode, "!!map", "", yaml.FlowStyle, i-p.off)
+	mark := len(p.stack)
 	j := p.space(i+1, e)
 	if j < e && p.src[j] == '}' {
 		return m, j + 1, true
@@ -429,13 +457,14 @@ func (p *fastParser) flowMapping(i, e, depth int) (n *yaml.Node, end int, ok boo
 		if !ok {
 			return nil, 0, false
 		}
-		m.Content = append(m.Content, k, v)
+		p.stack = append(p.stack, k, v)
 		j = p.space(after, e)
 		if j >= e {
 			return nil, 0, false
 		}
 		switch p.src[j] {
 		case '}':
+			m.Content = p.children(mark)
 			return m, j + 1, true
 		case ',':
 			j = p.space(j+1, e)
@@ -485,6 +514,7 @@ func (p *fastParser) flowSequence(i, e, depth int) (n *yaml.Node, end int, ok bo
 		return nil, 0, false
 	}
 	s := p.node(yaml.SequenceNode, "!!seq", "", yaml.FlowStyle, i-p.off)
+	mark := len(p.stack)
 	j := p.space(i+1, e)
 	if j < e && p.src[j] == ']' {
 		return s, j + 1, true
@@ -494,13 +524,14 @@ func (p *fastParser) flowSequence(i, e, depth int) (n *yaml.Node, end int, ok bo
 		if !ok {
 			return nil, 0, false
 		}
-		s.Content = append(s.Content, v)
+		p.stack = append(p.stack, v)
 		j = p.space(after, e)
 		if j >= e {
 			return nil, 0, false
 		}
 		switch p.src[j] {
 		case ']':
+			s.Content = p.children(mark)
 			return s, j + 1, true
 		case ',':
 			j = p.space(j+1, e)
