@@ -43,6 +43,7 @@ func fastSets(text, origin string) (sets []rrset.RRset, ok bool) {
 		owner       string
 		toks        = make([]fastToken, 0, 16)
 		records     = make([]rrset.RRset, 0, 16)
+		values      []string // every record's one value, in one array
 	)
 	for i := 0; i < len(text); {
 		var ownerCol bool
@@ -124,7 +125,13 @@ func fastSets(text, origin string) (sets []rrset.RRset, ok bool) {
 		if !ok {
 			return nil, false
 		}
-		records = append(records, rrset.New(".", owner, typ, ttl, v))
+		// rrset.New for one value, its Values carved from one array.
+		if len(values) == cap(values) {
+			values = make([]string, 0, max(16, 2*cap(values)))
+		}
+		values = append(values, rrset.NormalizeValue(typ, v))
+		n := len(values)
+		records = append(records, rrset.RRset{Name: rrset.Absolute(owner, "."), Type: typ, TTL: ttl, Values: values[n-1 : n : n]})
 	}
 	return mergeSets(records), true
 }
