@@ -133,7 +133,7 @@ func (l *loader) domains(cfg *Config, n *yaml.Node, profiles map[string]*yaml.No
 	if workers > 1 {
 		for _, sub := range subs {
 			for _, d := range sub.diags {
-				l.add(d)
+				l.keep(d)
 			}
 		}
 	}

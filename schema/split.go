@@ -69,11 +69,31 @@ type piece struct {
 	line int
 }
 
+// otherBreaks reports whether text breaks lines other than with "\n" or
+// "\r\n": yaml.v3 also counts a lone "\r", NEL, LS and PS as line breaks,
+// and the pieces' line numbers count newlines.
+func otherBreaks(text string) bool {
+	if strings.Contains(text, "\u0085") || strings.Contains(text, "\u2028") || strings.Contains(text, "\u2029") {
+		return true
+	}
+	for i := strings.IndexByte(text, '\r'); i >= 0; {
+		if i+1 == len(text) || text[i+1] != '\n' {
+			return true
+		}
+		j := strings.IndexByte(text[i+1:], '\r')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return false
+}
+
 // cutFile cuts text's domains: entries into at most n pieces, or returns nil.
 func cutFile(text string, n int) *cut {
 	if n < 2 || len(text) == 0 || len(text) < splitMin || text[0] == '%' || strings.Contains(text, "\n%") ||
 		strings.Contains(text, "\n---") || strings.Contains(text, "\n...") ||
-		strings.HasPrefix(text, "---") || strings.IndexByte(text, '\t') >= 0 || hasAlias(text) {
+		strings.HasPrefix(text, "---") || strings.IndexByte(text, '\t') >= 0 || hasAlias(text) || otherBreaks(text) {
 		return nil
 	}
 	key := strings.Index(text, "\ndomains:")
@@ -111,7 +131,8 @@ func cutFile(text string, n int) *cut {
 				break
 			}
 			if sp == indent {
-				if indent == 0 || rest[0] == '-' || rest[0] == '?' {
+				// An entry starts with a key: a plain or quoted scalar.
+				if indent == 0 || !plainStart(rest, 0, len(rest)) && rest[0] != '"' && rest[0] != '\'' {
 					return nil
 				}
 				entries = append(entries, off)
@@ -155,7 +176,7 @@ func (c *cut) node(p piece) *yaml.Node {
 	if yaml.Unmarshal(src, &doc) != nil || len(doc.Content) != 1 {
 		return nil
 	}
-	if m := doc.Content[0]; m.Kind == yaml.MappingNode && m.Column == c.indent+1 && m.Tag == "!!map" {
+	if m := doc.Content[0]; m.Kind == yaml.MappingNode && m.Style&yaml.FlowStyle == 0 && m.Column == c.indent+1 && m.Tag == "!!map" {
 		return m
 	}
 	return nil
@@ -244,7 +265,7 @@ func (l *loader) configCut(text string) (*Config, bool) {
 	}
 	for _, o := range outs {
 		for _, d := range o.loader.diags {
-			t.add(d)
+			t.keep(d)
 		}
 		cfg.Domains = append(cfg.Domains, o.domains...)
 	}

@@ -252,3 +252,67 @@ func TestCutLoadsAsWhole(t *testing.T) {
 		t.Errorf("only %d configurations were loaded cut", cut)
 	}
 }
+
+// FuzzCutLoad: wherever a configuration is loaded cut, it gives the
+// domains, warnings and errors the whole load gives.
+func FuzzCutLoad(f *testing.F) {
+	for _, glob := range []string{"../examples/*/*.yaml", "../e2e/testdata/*/*.yaml"} {
+		files, _ := filepath.Glob(glob)
+		for _, file := range files {
+			if data, err := os.ReadFile(file); err == nil {
+				f.Add(string(data))
+			}
+		}
+	}
+	f.Add(splitFleet(12))
+	env := func(string) (string, bool) { return "token", true }
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, text string) {
+		file := filepath.Join(dir, "mailzone.yaml")
+		whole, werr := ParseText(file, text, env)
+		old := splitMin
+		splitMin = 0
+		defer func() { splitMin = old }()
+		if _, ok := (&loader{file: file, dir: dir, env: env}).configCut(text); !ok {
+			return
+		}
+		cut, cerr := ParseText(file, text, env)
+		if fmt.Sprint(werr) != fmt.Sprint(cerr) {
+			t.Fatalf("cut:\n%v\nwhole:\n%v\n%q", cerr, werr, text)
+		}
+		if (whole == nil) != (cut == nil) {
+			t.Fatalf("loaded cut %v, whole %v: %q", cut != nil, whole != nil, text)
+		}
+		if whole != nil && (!reflect.DeepEqual(whole.Domains, cut.Domains) || !reflect.DeepEqual(whole.Warnings, cut.Warnings)) {
+			t.Fatalf("the configuration differs when cut: %q", text)
+		}
+	})
+}
+
+// TestLongValueQuotedOnce: a diagnostic quoting a long value is shortened
+// once, whether the domain is built alone, among many on every core, or in
+// a cut file (it was shortened again when the cores' diagnostics were
+// merged, escaping its quotes twice).
+func TestLongValueQuotedOnce(t *testing.T) {
+	bad := `    mta_sts: {mode: enforce, mx: "inbound.mailgate.ex~mple.net, \"mx*.mailgate.example.n[t\", \"*.outlook.com\", \"mail_1.example.net\""}` + "\n"
+	one := head + "domains:\n  a.example:\n    mx: inbound.mailgate.example.net\n" + bad
+	_, err := Parse("f.yaml", []byte(one), func(string) (string, bool) { return "", false })
+	want := fmt.Sprint(err)
+	if !strings.Contains(want, "…") {
+		t.Fatalf("the message was not shortened: %s", want)
+	}
+	var b strings.Builder
+	b.WriteString(head + "domains:\n  a.example:\n    mx: inbound.mailgate.example.net\n" + bad)
+	for i := range 600 {
+		fmt.Fprintf(&b, "  d%03d.example: {mx: inbound.mailgate.example.net}\n", i)
+	}
+	for _, min := range []int{1 << 30, 0} {
+		old := splitMin
+		splitMin = min
+		_, err := Parse("f.yaml", []byte(b.String()), func(string) (string, bool) { return "", false })
+		splitMin = old
+		if got := fmt.Sprint(err); got != want {
+			t.Errorf("splitMin %d:\n%s\nwant\n%s", min, got, want)
+		}
+	}
+}

@@ -108,6 +108,11 @@ func shortQuotes(msg string) string {
 
 func (l *loader) add(d Diagnostic) {
 	d.Msg = shortQuotes(d.Msg)
+	l.keep(d)
+}
+
+// keep records a diagnostic another loader made (and shortened), once.
+func (l *loader) keep(d Diagnostic) {
 	k := d.Pos.String() + "\x00" + d.Msg
 	if l.seen == nil {
 		l.seen = map[string]bool{}
