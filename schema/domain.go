@@ -67,7 +67,7 @@ func (l *loader) domain(cfg *Config, name, field string, n *yaml.Node) *Domain {
 				l.errorf(p.v, p.field, "a parked domain (mail: none) publishes the null MX; remove mx")
 				continue
 			}
-			d.MX = l.mx(p.v, p.field)
+			d.MX = l.memoMX(p.v, p.field)
 		case "spf":
 			if d.Parked {
 				l.errorf(p.v, p.field, `a parked domain (mail: none) publishes "v=spf1 -all"; remove spf`)

@@ -27,6 +27,35 @@ type loader struct {
 	// keys holds parsed public keys by their text: a fleet whose domains
 	// publish the same key parses it once.
 	keys map[string]parsedKey
+	// mxs holds the MX decoded from a node a profile shares.
+	mxs map[*yaml.Node]*MX
+}
+
+// maxMemoMX bounds the MX nodes a loader keeps decoded.
+const maxMemoMX = 64
+
+// memoMX is mx, decoding a node once: a profile's MX is checked once for
+// the thousands of domains that take it. Diagnostics are reported by the
+// first decoding, at the node's position, as memoized does.
+func (l *loader) memoMX(n *yaml.Node, field string) *MX {
+	n = resolve(n)
+	mx, ok := l.mxs[n]
+	if !ok {
+		mx = l.mx(n, field)
+		if l.mxs == nil {
+			l.mxs = map[*yaml.Node]*MX{}
+		}
+		// Domains' own MX nodes are met once each: the first few nodes
+		// are kept, which are the profiles' in a fleet of them.
+		if len(l.mxs) < maxMemoMX {
+			l.mxs[n] = mx
+		}
+	}
+	if mx == nil {
+		return nil
+	}
+	c := *mx
+	return &c
 }
 
 // parsedKey is a memoized dkim.ParseKey result, with the key's record.
