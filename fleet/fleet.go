@@ -80,7 +80,7 @@ type Reading struct {
 	// addresses configured per zone (verify.nameservers, --nameserver).
 	DNS providers.DNS
 	// Shown says the plan is only shown, never saved nor applied: it is
-	// made without the fingerprints of what was read (plan.DiffShown).
+	// made without a record of what was read (plan.DiffShown).
 	Shown bool
 	// Stop, when set, is cancelled once no new work may start (the first
 	// signal): work that only serves zones not started yet, such as a
