@@ -308,10 +308,8 @@ func (p *fastParser) inline(i, depth int, flow bool) (n *yaml.Node, end int, ok 
 	switch p.src[i] {
 	case '"', '\'':
 		return p.quoted(i, e)
-	case '{':
-		return p.flowMapping(i, e, depth+1)
-	case '[':
-		return p.flowSequence(i, e, depth+1)
+	case '{', '[':
+		return p.flow(i, e, depth+1)
 	}
 	if !plainStart(p.src, i, e) {
 		return nil, 0, false
@@ -433,48 +431,69 @@ func (p *fastParser) quoted(i, e int) (n *yaml.Node, end int, ok bool) {
 	return p.node(yaml.ScalarNode, "!!str", v, style, i-p.off), j + 1, true
 }
 
-// flowMapping reads a flow mapping at offset i that closes on its line:
-// "{k: v, ...}" with keys and values that are scalars or flow collections.
-func (p *fastParser) flowMapping(i, e, depth int) (n *yaml.Node, end int, ok bool) {
+// flow reads a flow mapping ("{k: v, ...}") or sequence ("[a, ...]") at
+// offset i that closes on its line; keys and items are scalars, values and
+// items may be flow collections too.
+func (p *fastParser) flow(i, e, depth int) (n *yaml.Node, end int, ok bool) {
 	if depth > fastMaxDepth {
 		return nil, 0, false
 	}
-	m := p.node(yaml.MappingNode, "!!map", "", yaml.FlowStyle, i-p.off)
+	kind, tag, close := yaml.SequenceNode, "!!seq", byte(']')
+	if p.src[i] == '{' {
+		kind, tag, close = yaml.MappingNode, "!!map", '}'
+	}
+	n = p.node(kind, tag, "", yaml.FlowStyle, i-p.off)
 	mark := len(p.stack)
 	j := p.space(i+1, e)
-	if j < e && p.src[j] == '}' {
-		return m, j + 1, true
+	if j < e && p.src[j] == close {
+		return n, j + 1, true
 	}
 	for {
-		if j >= e || p.src[j] == '{' || p.src[j] == '[' {
-			return nil, 0, false
-		}
-		k, after, ok := p.flowKey(j, e)
-		if !ok {
-			return nil, 0, false
-		}
-		v, after, ok := p.inline(p.space(after, e), depth, true)
-		if !ok {
-			return nil, 0, false
-		}
-		p.stack = append(p.stack, k, v)
-		j = p.space(after, e)
-		if j >= e {
-			return nil, 0, false
-		}
-		switch p.src[j] {
-		case '}':
-			m.Content = p.children(mark)
-			return m, j + 1, true
-		case ',':
-			j = p.space(j+1, e)
-			if j < e && (p.src[j] == '}' || p.src[j] == ',') {
+		if kind == yaml.MappingNode {
+			if j >= e || p.src[j] == '{' || p.src[j] == '[' {
 				return nil, 0, false
 			}
-		default:
+			k, after, ok := p.flowKey(j, e)
+			if !ok {
+				return nil, 0, false
+			}
+			p.stack = append(p.stack, k)
+			j = p.space(after, e)
+		}
+		v, after, ok := p.inline(j, depth, true)
+		if !ok {
 			return nil, 0, false
 		}
+		p.stack = append(p.stack, v)
+		var done bool
+		if j, done, ok = p.endOrNext(after, e, close); !ok {
+			return nil, 0, false
+		} else if done {
+			n.Content = p.children(mark)
+			return n, j, true
+		}
 	}
+}
+
+// endOrNext reads what follows an item of a flow collection at offset i:
+// the collection's close (done, j just past it) or a comma and the next
+// item's start (j). An empty item, as in "[a,]" or "[a,,b]", gives up.
+func (p *fastParser) endOrNext(i, e int, close byte) (j int, done, ok bool) {
+	j = p.space(i, e)
+	if j >= e {
+		return 0, false, false
+	}
+	switch p.src[j] {
+	case close:
+		return j + 1, true, true
+	case ',':
+		j = p.space(j+1, e)
+		if j < e && (p.src[j] == close || p.src[j] == ',') {
+			return 0, false, false
+		}
+		return j, false, true
+	}
+	return 0, false, false
 }
 
 // flowKey reads a key inside a flow mapping and the ": " after it.
@@ -506,42 +525,6 @@ func (p *fastParser) flowKey(i, e int) (k *yaml.Node, next int, ok bool) {
 		return nil, 0, false
 	}
 	return k, next + 1, true
-}
-
-// flowSequence reads a flow sequence at offset i that closes on its line.
-func (p *fastParser) flowSequence(i, e, depth int) (n *yaml.Node, end int, ok bool) {
-	if depth > fastMaxDepth {
-		return nil, 0, false
-	}
-	s := p.node(yaml.SequenceNode, "!!seq", "", yaml.FlowStyle, i-p.off)
-	mark := len(p.stack)
-	j := p.space(i+1, e)
-	if j < e && p.src[j] == ']' {
-		return s, j + 1, true
-	}
-	for {
-		v, after, ok := p.inline(j, depth, true)
-		if !ok {
-			return nil, 0, false
-		}
-		p.stack = append(p.stack, v)
-		j = p.space(after, e)
-		if j >= e {
-			return nil, 0, false
-		}
-		switch p.src[j] {
-		case ']':
-			s.Content = p.children(mark)
-			return s, j + 1, true
-		case ',':
-			j = p.space(j+1, e)
-			if j < e && (p.src[j] == ']' || p.src[j] == ',') {
-				return nil, 0, false
-			}
-		default:
-			return nil, 0, false
-		}
-	}
 }
 
 // space returns the first offset from i, before e, that is not a space.
