@@ -140,7 +140,7 @@ const maxKeyFile = 1 << 20
 // is opened, so a path such as /dev/zero or a FIFO in a pull request cannot
 // hang or exhaust a CI run.
 func readKeyFile(path string) ([]byte, error) {
-	return readRegular(path, maxKeyFile)
+	return readBytes(path, maxKeyFile)
 }
 
 // selectorPattern is what a dkim_policy selector pattern may hold: LDH text

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -33,7 +34,7 @@ const MaxFile = 32 << 20
 // MaxFile bytes is read: the type is checked before the file is opened, so a
 // FIFO or a device named in a pull request cannot hang or exhaust a run.
 func ReadFile(path string) ([]byte, error) {
-	data, err := readRegular(path, MaxFile)
+	data, err := readBytes(path, MaxFile)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
@@ -43,27 +44,11 @@ func ReadFile(path string) ([]byte, error) {
 // ReadText is ReadFile for ParseText: the file read into a string, which a
 // fleet's configuration of megabytes is then never copied out of.
 func ReadText(path string) (string, error) {
-	f, size, err := openRegular(path, MaxFile)
-	if err != nil {
+	var b strings.Builder
+	if err := readRegular(path, MaxFile, b.Grow, &b); err != nil {
 		return "", fmt.Errorf("config: %w", err)
 	}
-	defer f.Close()
-	var b strings.Builder
-	b.Grow(int(size) + 1)
-	buf := make([]byte, min(size+1, 64<<10))
-	for {
-		n, err := f.Read(buf)
-		b.Write(buf[:n])
-		if b.Len() > MaxFile {
-			return "", fmt.Errorf("config: %s: larger than %d bytes", path, MaxFile)
-		}
-		if err == io.EOF || (err == nil && n == 0) {
-			return b.String(), nil
-		}
-		if err != nil {
-			return "", fmt.Errorf("config: %w", err)
-		}
-	}
+	return b.String(), nil
 }
 
 // openRegular opens path if it is a regular file of at most max bytes, and
@@ -91,36 +76,33 @@ func openRegular(path string, max int64) (*os.File, int64, error) {
 	return f, min(st.Size(), max), nil
 }
 
-// readRegular reads path if it is a regular file of at most max bytes.
-func readRegular(path string, max int64) ([]byte, error) {
+// readRegular reads path, if it is a regular file of at most max bytes,
+// into w, which grow first sizes to the file (a fleet's file is megabytes:
+// growing a buffer from 512 bytes copies and clears it many times).
+func readRegular(path string, max int64, grow func(int), w io.Writer) error {
 	f, size, err := openRegular(path, max)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer f.Close()
-	// Read into a buffer of the file's size (a fleet's file is megabytes:
-	// growing a buffer from 512 bytes copies and clears it many times).
-	data := make([]byte, 0, size+1)
-	for {
-		if len(data) == cap(data) {
-			data = append(data, 0)[:len(data)]
-		}
-		n, err := f.Read(data[len(data):cap(data)])
-		data = data[:len(data)+n]
-		if err == io.EOF || (err == nil && n == 0) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		if int64(len(data)) > max {
-			break
-		}
+	grow(int(size) + bytes.MinRead)
+	n, err := io.Copy(w, io.LimitReader(f, max+1))
+	if err != nil {
+		return err
 	}
-	if int64(len(data)) > max {
-		return nil, fmt.Errorf("%s: larger than %d bytes", path, max)
+	if n > max {
+		return fmt.Errorf("%s: larger than %d bytes", path, max)
 	}
-	return data, nil
+	return nil
+}
+
+// readBytes is readRegular into a byte slice.
+func readBytes(path string, max int64) ([]byte, error) {
+	var b bytes.Buffer
+	if err := readRegular(path, max, b.Grow, &b); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 // checkText reports where text is not text YAML can hold: a NUL byte or
